@@ -1,0 +1,40 @@
+namespace OpsConsole.Console.Client.Map;
+
+/// <summary>
+/// What the map pages need from the network in force. The console depends on this small
+/// interface only; the host adapts its topology to it.
+/// </summary>
+public interface INetworkMapSource
+{
+    /// <summary>Counts for the page header.</summary>
+    NetworkSummary GetSummary();
+
+    /// <summary>One element with what is below and above it, or null when no element has that id.</summary>
+    ElementDetails? GetDetails(string id);
+
+    /// <summary>Where the browser fetches the drawing data (the format opsmap.js reads).</summary>
+    string DrawingUrl { get; }
+
+    /// <summary>Background tile URL template (Leaflet form), empty for none: the network is the picture.</summary>
+    string TileUrl { get; }
+}
+
+/// <summary>Counts per kind of the network in force; <see cref="Version"/> changes with every new network.</summary>
+public sealed record NetworkSummary(string Name, int Substations, int Feeders, int Devices, int Transformers, int Meters, int Lines, int UnmappedMeters, long Version);
+
+/// <summary>An element as shown in the details panel.</summary>
+public sealed record ElementDetails(
+    string Id,
+    string Kind,
+    string? Name,
+    string? Subtype,
+    double Longitude,
+    double Latitude,
+    int CustomersBelow,
+    int CriticalCustomersBelow,
+    int TransformersBelow,
+    IReadOnlyList<ElementLink> Upstream,
+    IReadOnlyList<KeyValuePair<string, string>> Attributes);
+
+/// <summary>A reference to another element, for the upstream chain.</summary>
+public sealed record ElementLink(string Id, string Kind, string? Name);

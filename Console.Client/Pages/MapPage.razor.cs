@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using OpsConsole.Console.Client.Map;
+
+namespace OpsConsole.Console.Client.Pages;
+
+/// <summary>
+/// The network on a Leaflet map (drawn by opsmap.js on a canvas) with the details of the
+/// element a user clicks: kind, customers below, upstream chain.
+/// </summary>
+public partial class MapPage
+{
+    private const string ModulePath = "./_content/OpsConsole.Console.Client/opsmap.js";
+
+    private ElementReference _mapElement;
+    private IJSObjectReference? _module;
+    private IJSObjectReference? _map;
+    private DotNetObjectReference<MapPage>? _self;
+    private ElementDetails? _selected;
+    private string? _notFound;
+    private string _status = "Loading the network…";
+
+    [Inject]
+    public required INetworkMapSource Source { get; set; }
+
+    [Inject]
+    public required IJSRuntime JS { get; set; }
+
+    private NetworkSummary Summary => Source.GetSummary();
+
+    /// <summary>Called by the map when an element is clicked, and by the details panel's links.</summary>
+    [JSInvokable]
+    public async Task SelectElement(string id)
+    {
+        _selected = Source.GetDetails(id);
+        _notFound = _selected is null ? id : null;
+        if (_selected is not null && _map is not null)
+        {
+            await _map.InvokeVoidAsync("highlight", id);
+        }
+
+        StateHasChanged();
+    }
+
+    /// <summary>Called by the map once the network is drawn.</summary>
+    [JSInvokable]
+    public void NetworkDrawn(int transformers, int devices, int meters, int lines)
+    {
+        _status = $"Drawn: {transformers} transformers, {devices} devices, {lines} line segments; {meters} meters appear when zoomed in.";
+        StateHasChanged();
+    }
+
+    /// <summary>Called by the map when the drawing data could not be loaded.</summary>
+    [JSInvokable]
+    public void NetworkFailed(string message)
+    {
+        _status = "The network could not be drawn: " + message;
+        StateHasChanged();
+    }
+
+    private async Task ClearSelection()
+    {
+        _selected = null;
+        _notFound = null;
+        if (_map is not null)
+        {
+            await _map.InvokeVoidAsync("highlight", (string?)null);
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender)
+        {
+            return;
+        }
+
+        _self = DotNetObjectReference.Create(this);
+        _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+        _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.DrawingUrl, Source.TileUrl);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        try
+        {
+            if (_map is not null)
+            {
+                await _map.InvokeVoidAsync("dispose");
+                await _map.DisposeAsync();
+            }
+
+            if (_module is not null)
+            {
+                await _module.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // The circuit is gone with the browser tab: nothing left to clean up there.
+        }
+
+        _self?.Dispose();
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.ResponseCompression;
+using Microsoft.Extensions.Options;
+using OpsConsole.Console.Client;
+using OpsConsole.Console.Client.Map;
+using OpsConsole.Console.Server.Components;
+using OpsConsole.Console.Server.Health;
+using OpsConsole.Console.Server.Map;
+
+namespace OpsConsole.Console.Server.Hosting;
+
+public static class ConsoleServerExtensions
+{
+    /// <summary>The host's own services: the map adapter, health checks, Blazor Server.</summary>
+    public static IServiceCollection AddConsoleServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
+        services.AddSingleton<NetworkDrawing>();
+        services.AddSingleton<INetworkMapSource, TopologyMapSource>();
+        services.AddProblemDetails();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/json"]);
+        });
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        return services;
+    }
+
+    /// <summary>The request pipeline and endpoints.</summary>
+    public static WebApplication UseConsoleServer(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseResponseCompression();
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapHealthChecks("/healthz", HealthResponse.Options);
+        app.MapNetworkDrawing();
+        app.MapRazorComponents<App>()
+            .AddInteractiveServerRenderMode()
+            .AddAdditionalAssemblies(typeof(ConsoleClientServiceCollectionExtensions).Assembly);
+        return app;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OpsConsole.Console.Client.Map;
+using OpsConsole.Console.Server.Hosting;
+using OpsConsole.Engine.Topology;
+using OpsConsole.Gis.Topology;
+
+namespace OpsConsole.Console.Server.Map;
+
+/// <summary>Adapts the network in force to what the console's map pages ask for.</summary>
+public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> options) : INetworkMapSource
+{
+    public string DrawingUrl => NetworkDrawingEndpoints.Path.TrimStart('/');
+
+    public string TileUrl => options.Value.TileUrl;
+
+    public NetworkSummary GetSummary()
+    {
+        var t = state.Current;
+        int unmapped = 0;
+        for (int e = 0; e < t.ElementCount; e++)
+        {
+            if (t.IsUnmapped(e))
+            {
+                unmapped++;
+            }
+        }
+
+        return new NetworkSummary(NameOf(t), t.CountOf(ElementKind.Substation), t.CountOf(ElementKind.Feeder), t.CountOf(ElementKind.Device),
+            t.CountOf(ElementKind.Transformer), t.MeterCount, t.CountOf(ElementKind.Line), unmapped, System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(t));
+    }
+
+    public ElementDetails? GetDetails(string id)
+    {
+        var t = state.Current;
+        if (!t.TryGetElement(id, out var e))
+        {
+            return null;
+        }
+
+        var f = t[e];
+        var upstream = new List<ElementLink>();
+        foreach (var a in t.Upstream(e))
+        {
+            upstream.Add(new ElementLink(t[a].Id, t[a].Kind.ToWire(), t[a].Name));
+        }
+
+        int critical = 0;
+        foreach (var m in t.MetersBelow(e))
+        {
+            if (t[m].IsCritical)
+            {
+                critical++;
+            }
+        }
+
+        return new ElementDetails(f.Id, f.Kind.ToWire(), f.Name, Subtype(f), f.Location.X, f.Location.Y,
+            t.MeterCountBelow(e), critical, t.TransformerCountBelow(e), upstream, Attributes(f));
+    }
+
+    /// <summary>The name shown for a network: its substations' names.</summary>
+    public static string NameOf(NetworkTopology t)
+    {
+        var names = new List<string>();
+        for (int e = 0; e < t.ElementCount && names.Count < 3; e++)
+        {
+            if (t[e].Kind == ElementKind.Substation)
+            {
+                names.Add(t[e].Name ?? t[e].Id);
+            }
+        }
+
+        return names.Count == 0 ? "(empty)" : string.Join(", ", names) + (t.CountOf(ElementKind.Substation) > 3 ? ", …" : "");
+    }
+
+    private static string? Subtype(TopologyFeature f) => f.Kind switch
+    {
+        ElementKind.Device when f.DeviceType != DeviceType.Unspecified => f.DeviceType.ToWire(),
+        ElementKind.Transformer when f.Kva is { } kva => string.Create(CultureInfo.InvariantCulture, $"{kva:0.#} kVA{(f.Phase is null ? "" : ", phase " + f.Phase)}"),
+        ElementKind.Meter when f.IsCritical => "critical",
+        _ => null,
+    };
+
+    private static List<KeyValuePair<string, string>> Attributes(TopologyFeature f)
+    {
+        var list = new List<KeyValuePair<string, string>>();
+        if (f.Kind == ElementKind.Meter)
+        {
+            list.Add(new("GUID", f.Guid.ToString("D")));
+            list.Add(new("System title", TopologyFeature.FormatSystemTitle(f.SystemTitle)));
+            if (f.Address is not null)
+            {
+                list.Add(new("Address", f.Address));
+            }
+        }
+
+        if (f.Extra is { } extra)
+        {
+            foreach (var p in extra.EnumerateObject())
+            {
+                if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
+                {
+                    list.Add(new(p.Name, p.Value.ToString()));
+                }
+
+                if (list.Count >= 12)
+                {
+                    break;
+                }
+            }
+        }
+
+        return list;
+    }
+}

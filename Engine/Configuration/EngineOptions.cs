@@ -1,0 +1,57 @@
+namespace OpsConsole.Engine.Configuration;
+
+/// <summary><c>Hes:*</c> — the CoAP/UDP listener (api.md).</summary>
+public sealed class HesOptions
+{
+    public const string Section = "Hes";
+
+    /// <summary>UDP port; 0 picks a free port and logs it.</summary>
+    public int Port { get; set; } = 5683;
+
+    /// <summary>CIDR ranges whose datagrams are accepted.</summary>
+    public IList<string> AllowedGateways { get; } = [];
+}
+
+/// <summary><c>Security:*</c>.</summary>
+public sealed class SecurityOptions
+{
+    public const string Section = "Security";
+
+    public string MasterKeyFile { get; set; } = "data/keys/master.key";
+}
+
+/// <summary><c>Topology:*</c>.</summary>
+public sealed class TopologyOptions
+{
+    public const string Section = "Topology";
+
+    /// <summary>GeoJSON loaded when the store holds no topology yet; empty means the bundled demo network.</summary>
+    public string? File { get; set; }
+}
+
+/// <summary><c>Storage:*</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>Folder of the embedded database and logs; relative paths are taken from the current directory.</summary>
+    public string Path { get; set; } = "data/";
+}
+
+/// <summary><c>Validation:*</c> (wire-format.md §5).</summary>
+public sealed class ValidationOptions
+{
+    public const string Section = "Validation";
+
+    public int ClockToleranceMs { get; set; } = 500;
+
+    public int TransitAllowanceMs { get; set; } = 1000;
+}
+
+/// <summary><c>Correlation:*</c>.</summary>
+public sealed class CorrelationOptions
+{
+    public const string Section = "Correlation";
+
+    public int WindowMs { get; set; } = 2000;
+}

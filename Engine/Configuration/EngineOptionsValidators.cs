@@ -1,0 +1,99 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace OpsConsole.Engine.Configuration;
+
+/// <summary>
+/// Start-up checks of the engine's configuration. Each failure names the key and the value so
+/// that the operator can fix the right line; all failures are reported at once.
+/// </summary>
+internal sealed class HesOptionsValidator : IValidateOptions<HesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HesOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Port is < 0 or > 65535)
+        {
+            errors.Add($"Hes:Port = {options.Port}: must be a UDP port from 0 to 65535 (0 picks a free port)");
+        }
+
+        for (int i = 0; i < options.AllowedGateways.Count; i++)
+        {
+            var cidr = options.AllowedGateways[i];
+            if (!IPNetwork.TryParse(cidr ?? "", out _))
+            {
+                errors.Add($"Hes:AllowedGateways:{i} = '{cidr}': not a CIDR range such as 10.0.0.0/8 or ::1/128");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SecurityOptions options) =>
+        OptionPaths.IsUsablePath(options.MasterKeyFile)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Security:MasterKeyFile = '{options.MasterKeyFile}': must be a file path");
+}
+
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StorageOptions options) =>
+        OptionPaths.IsUsablePath(options.Path)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Storage:Path = '{options.Path}': must be a folder path");
+}
+
+internal sealed class TopologyOptionsValidator : IValidateOptions<TopologyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TopologyOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.File))
+        {
+            return ValidateOptionsResult.Success; // the bundled demo network
+        }
+
+        var full = OptionPaths.Resolve(options.File);
+        return File.Exists(full)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Topology:File = '{options.File}': no such file ({full})");
+    }
+}
+
+internal sealed class ValidationOptionsValidator : IValidateOptions<ValidationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ValidationOptions options)
+    {
+        var errors = new List<string>();
+        if (options.ClockToleranceMs is < 0 or > 3_600_000)
+        {
+            errors.Add($"Validation:ClockToleranceMs = {options.ClockToleranceMs}: must be from 0 to 3600000 milliseconds");
+        }
+
+        if (options.TransitAllowanceMs is < 0 or > 3_600_000)
+        {
+            errors.Add($"Validation:TransitAllowanceMs = {options.TransitAllowanceMs}: must be from 0 to 3600000 milliseconds");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class CorrelationOptionsValidator : IValidateOptions<CorrelationOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CorrelationOptions options) =>
+        options.WindowMs is >= 100 and <= 600_000
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Correlation:WindowMs = {options.WindowMs}: must be from 100 to 600000 milliseconds");
+}
+
+/// <summary>How configured paths are read: relative to the current directory, like any command-line tool.</summary>
+public static class OptionPaths
+{
+    public static string Resolve(string path) => Path.GetFullPath(path, Environment.CurrentDirectory);
+
+    internal static bool IsUsablePath(string? path) =>
+        !string.IsNullOrWhiteSpace(path) && path.IndexOfAny(Path.GetInvalidPathChars()) < 0;
+}
