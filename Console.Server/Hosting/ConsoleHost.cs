@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using OpsConsole.Console.Client;
+using OpsConsole.Engine;
 using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Console.Server.Hosting;
@@ -11,11 +13,19 @@ public static class ConsoleHost
 {
     public const int ExitConfigurationError = 2;
 
-    public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder> configure)
+    /// <summary>Everything the console is made of.</summary>
+    public static void Compose(WebApplicationBuilder builder)
+    {
+        builder.Services.AddEngine();
+        builder.Services.AddConsoleClient();
+        builder.Services.AddConsoleServer(builder.Configuration);
+    }
+
+    public static async Task<int> RunAsync(string[] args)
     {
         try
         {
-            var app = Build(args, configure);
+            var app = Build(args);
             await app.RunAsync();
             return 0;
         }
@@ -26,11 +36,13 @@ public static class ConsoleHost
         }
     }
 
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder> configure)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
+            // Fixed, so that a test host (entry assembly "testhost") finds the same asset manifests.
+            ApplicationName = typeof(ConsoleHost).Assembly.GetName().Name,
             // appsettings.json, wwwroot/ and networks/ are copied next to the binaries.
             ContentRootPath = AppContext.BaseDirectory,
         });
@@ -38,7 +50,8 @@ public static class ConsoleHost
         // Serves the component libraries' assets (MudBlazor, the console's own) when running
         // from a build output; a published copy has them in wwwroot already.
         builder.WebHost.UseStaticWebAssets();
-        configure(builder);
+        Compose(builder);
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseConsoleServer();
         return app;

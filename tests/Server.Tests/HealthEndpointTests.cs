@@ -1,0 +1,35 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpsConsole.Console.Server.Hosting;
+
+namespace OpsConsole.Server.Tests;
+
+public class HealthEndpointTests
+{
+    [Fact]
+    public async Task Healthz_WithTheStoreOpenAndANetworkLoaded_Is200Healthy()
+    {
+        using var folder = new TempFolder();
+        var file = SmallNetwork.WriteTo(folder.Path);
+        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0", $"--Topology:File={file}"]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+
+        using var response = await http.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+
+        using var drawing = await http.GetAsync("/console/network-drawing.json");
+        Assert.Equal(HttpStatusCode.OK, drawing.StatusCode);
+        using var data = JsonDocument.Parse(await drawing.Content.ReadAsStringAsync());
+        Assert.Equal(3, data.RootElement.GetProperty("nodes").EnumerateArray().Count(n => n[1].GetString() == "transformer"));
+        Assert.Equal(5, data.RootElement.GetProperty("meters").GetArrayLength());
+        await app.StopAsync();
+    }
+}

@@ -1,0 +1,107 @@
+using Bunit;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using OpsConsole.Console.Client.Map;
+using OpsConsole.Console.Client.Pages;
+using OpsConsole.Console.Server.Hosting;
+using OpsConsole.Console.Server.Map;
+using OpsConsole.Engine.Topology;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>The map page and the details panel over a real in-memory topology (no browser).</summary>
+public sealed class MapPageTests : IAsyncLifetime
+{
+    private readonly BunitContext _ctx = new();
+
+    public MapPageTests()
+    {
+        var state = new TopologyState();
+        state.Replace(SmallNetwork.Build());
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddMudServices();
+        _ctx.Services.AddSingleton<INetworkMapSource>(new TopologyMapSource(state, Options.Create(new MapOptions())));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    [Fact]
+    public void MapPage_ShowsTheNetworkCounts()
+    {
+        var cut = _ctx.Render<MapPage>();
+
+        var text = cut.Markup;
+        Assert.Contains("Network: North Sub", text, StringComparison.Ordinal);
+        Assert.Contains("3 transformers", text, StringComparison.Ordinal);
+        Assert.Contains("5 meters", text, StringComparison.Ordinal);
+        Assert.Contains("2 protective devices", text, StringComparison.Ordinal);
+        Assert.Contains("1 unmapped meters", text, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[aria-label='Element details']"));
+    }
+
+    [Fact]
+    public void MapPage_StartsTheMapWithTheDrawingUrl()
+    {
+        var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
+
+        _ctx.Render<MapPage>();
+
+        var create = module.VerifyInvoke("create");
+        Assert.Equal("console/network-drawing.json", create.Arguments[2]);
+        Assert.Equal("", create.Arguments[3]);
+    }
+
+    [Fact]
+    public async Task SelectingATransformer_ShowsKindCustomersCriticalAndUpstreamChain()
+    {
+        var cut = _ctx.Render<MapPage>();
+
+        await cut.InvokeAsync(() => cut.Instance.SelectElement("T1"));
+
+        var panel = cut.Find("[aria-label='Element details']");
+        Assert.Equal("transformer (25 kVA, phase A)", panel.QuerySelector("td[data-field=kind]")!.TextContent);
+        Assert.Equal("3", panel.QuerySelector("td[data-field=customers]")!.TextContent);
+        Assert.Contains("Critical customers", panel.TextContent, StringComparison.Ordinal);
+        var chain = cut.FindAll("[aria-label='Upstream chain'] li").Select(li => li.TextContent.Trim()).ToList();
+        Assert.Equal(["device: Fuse 2", "device: Breaker 1", "feeder: Feeder 1", "substation: North Sub"], chain);
+    }
+
+    [Fact]
+    public async Task FollowingAnUpstreamLink_ShowsThatElement()
+    {
+        var cut = _ctx.Render<MapPage>();
+        await cut.InvokeAsync(() => cut.Instance.SelectElement("M2"));
+
+        cut.FindAll("[aria-label='Upstream chain'] a").First(a => a.TextContent.Contains("Breaker 1", StringComparison.Ordinal)).Click();
+
+        var panel = cut.Find("[aria-label='Element details']");
+        Assert.Equal("device (breaker)", panel.QuerySelector("td[data-field=kind]")!.TextContent);
+        Assert.Equal("4", panel.QuerySelector("td[data-field=customers]")!.TextContent);
+    }
+
+    [Fact]
+    public async Task SelectingAnUnmappedMeter_SaysItsOutagesAreUnknown()
+    {
+        var cut = _ctx.Render<MapPage>();
+
+        await cut.InvokeAsync(() => cut.Instance.SelectElement("M9"));
+
+        Assert.Contains("Not mapped to a transformer", cut.Find("[aria-label='Element details']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[aria-label='Upstream chain']"));
+    }
+
+    [Fact]
+    public async Task SelectingAnUnknownId_SaysSo_AndClosingClearsThePanel()
+    {
+        var cut = _ctx.Render<MapPage>();
+
+        await cut.InvokeAsync(() => cut.Instance.SelectElement("NOPE"));
+        Assert.Contains("No element 'NOPE'", cut.Markup, StringComparison.Ordinal);
+
+        await cut.InvokeAsync(() => cut.Instance.SelectElement("T2"));
+        cut.Find("button[aria-label='Close details']").Click();
+        Assert.Empty(cut.FindAll("[aria-label='Element details']"));
+    }
+}
