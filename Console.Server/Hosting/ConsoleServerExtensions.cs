@@ -17,6 +17,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
         services.AddSingleton<NetworkDrawing>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
+        services.AddConsoleDataProtection();
         services.AddProblemDetails();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddResponseCompression(o =>

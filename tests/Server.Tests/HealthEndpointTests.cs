@@ -30,6 +30,15 @@ public class HealthEndpointTests
         using var data = JsonDocument.Parse(await drawing.Content.ReadAsStringAsync());
         Assert.Equal(3, data.RootElement.GetProperty("nodes").EnumerateArray().Count(n => n[1].GetString() == "transformer"));
         Assert.Equal(5, data.RootElement.GetProperty("meters").GetArrayLength());
+
+        // The Blazor circuit's data-protection keys live with the console's state, owner-only.
+        var keys = Path.Combine(folder.Path, "db", "keys", "data-protection");
+        Assert.NotEmpty(Directory.GetFiles(keys, "key-*.xml"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(keys));
+        }
+
         await app.StopAsync();
     }
 }
