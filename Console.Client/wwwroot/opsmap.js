@@ -32,7 +32,10 @@ export async function create(element, dotnet, drawingUrl, tileUrl) {
 
   const byId = new Map();
   const meterLayer = L.layerGroup();
-  const state = { map, byId, highlight: null, disposed: false };
+  // Leaflet measures its container once; follow layout changes (drawer, header wrapping).
+  const resize = new ResizeObserver(() => map.invalidateSize());
+  resize.observe(element);
+  const state = { map, byId, highlight: null, resize };
 
   let data;
   try {
@@ -123,7 +126,7 @@ function api(state, element) {
       if (marker) state.map.setView(marker.getLatLng(), zoom ?? METER_MIN_ZOOM);
     },
     dispose() {
-      state.disposed = true;
+      state.resize.disconnect();
       state.map.remove();
       delete element.dataset.state;
     },

@@ -101,7 +101,7 @@ public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> 
             {
                 if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
                 {
-                    list.Add(new(p.Name, p.Value.ToString()));
+                    list.Add(new(p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()));
                 }
 
                 if (list.Count >= 12)

@@ -74,7 +74,7 @@ public sealed class MapPageTests : IAsyncLifetime
         var cut = _ctx.Render<MapPage>();
         await cut.InvokeAsync(() => cut.Instance.SelectElement("M2"));
 
-        cut.FindAll("[aria-label='Upstream chain'] a").First(a => a.TextContent.Contains("Breaker 1", StringComparison.Ordinal)).Click();
+        cut.FindAll("[aria-label='Upstream chain'] button").First(a => a.TextContent.Contains("Breaker 1", StringComparison.Ordinal)).Click();
 
         var panel = cut.Find("[aria-label='Element details']");
         Assert.Equal("device (breaker)", panel.QuerySelector("td[data-field=kind]")!.TextContent);
