@@ -237,11 +237,25 @@ internal static class TopologyFeatureParser
             return false;
         }
 
-        double lon = pos[0].GetDouble(), lat = pos[1].GetDouble();
-        if (lon is < -180 or > 180 || lat is < -90 or > 90)
+        if (!pos[0].TryGetDouble(out var lon) || !pos[1].TryGetDouble(out var lat) || lon is < -180 or > 180 || lat is < -90 or > 90)
         {
-            why = TopologyGeoJsonReader.Invariant($"[{lon}, {lat}] is outside WGS 84 longitude/latitude");
+            why = $"[{pos[0].GetRawText()}, {pos[1].GetRawText()}] is outside WGS 84 longitude/latitude";
             return false;
+        }
+
+        // RFC 7946 allows an altitude as the third element: keep it so that export writes it back.
+        int length = pos.GetArrayLength();
+        if (length > 2)
+        {
+            if (length > 3 || pos[2].ValueKind != JsonValueKind.Number || !pos[2].TryGetDouble(out var altitude) || !double.IsFinite(altitude))
+            {
+                why = "a position is [longitude, latitude] or [longitude, latitude, altitude]";
+                return false;
+            }
+
+            coordinate = new CoordinateZ(lon, lat, altitude);
+            why = "";
+            return true;
         }
 
         coordinate = new Coordinate(lon, lat);
@@ -258,7 +272,7 @@ internal static class TopologyFeatureParser
         }
 
         var s = el.ValueKind == JsonValueKind.String ? el.GetString()! : el.GetRawText();
-        if (!IsCanonicalGuid(s) || !Guid.TryParseExact(s, "D", out var guid))
+        if (el.ValueKind != JsonValueKind.String || !IsCanonicalGuid(s) || !Guid.TryParseExact(s, "D", out var guid))
         {
             findings.Add(Error(id, index, FindingCodes.GuidMalformed, $"guid '{s}' is not a canonical lower-case RFC 4122 UUID"));
             return Guid.Empty;
@@ -295,8 +309,10 @@ internal static class TopologyFeatureParser
             return 0;
         }
 
+        // A JSON number is not a system title: 1234567890123456 would be misread as hex.
         var s = el.ValueKind == JsonValueKind.String ? el.GetString()! : el.GetRawText();
-        if (s.Length != 16 || !ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+        if (el.ValueKind != JsonValueKind.String || s.Length != 16 ||
+            !ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
         {
             findings.Add(Error(id, index, FindingCodes.SystemTitleMalformed, $"systemTitle '{s}' is not 16 hex digits"));
             return 0;

@@ -55,8 +55,9 @@ public static class TopologyGeoJsonReader
                 {
                     consumed = Step(buffer.AsSpan(0, filled), final, ref state, features, findings);
                 }
-                catch (JsonException ex)
+                catch (Exception ex) when (ex is JsonException or InvalidOperationException)
                 {
+                    // InvalidOperationException: a root member name that is not valid UTF-8 / UTF-16.
                     findings.Add(new TopologyFinding(FindingSeverity.Error, null, -1, FindingCodes.JsonInvalid,
                         $"not valid JSON: {ex.Message}"));
                     return new TopologyImport([], findings);
@@ -83,12 +84,22 @@ public static class TopologyGeoJsonReader
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        if (findings.Exists(x => x.Code == FindingCodes.CollectionInvalid))
+        if (findings.Exists(x => x.Code is FindingCodes.CollectionInvalid or FindingCodes.JsonInvalid))
         {
             return new TopologyImport([], findings);
         }
 
-        TopologyValidator.Validate(features, findings);
+        // Features rejected while parsing are reported already: a reference to one is not "not found".
+        var rejected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in findings)
+        {
+            if (f.FeatureId is not null)
+            {
+                rejected.Add(f.FeatureId);
+            }
+        }
+
+        TopologyValidator.Validate(features, findings, rejected);
         return new TopologyImport(features, findings);
     }
 
@@ -112,6 +123,7 @@ public static class TopologyGeoJsonReader
         public bool SawFeatures;
         public bool SawType;
         public bool Done;
+        public bool RootClosed;
         public int FeatureIndex;
     }
 
@@ -131,6 +143,21 @@ public static class TopologyGeoJsonReader
 
         while (!state.Done)
         {
+            if (state.RootClosed)
+            {
+                // Only whitespace may follow the FeatureCollection; the reader throws on anything else.
+                if (reader.Read())
+                {
+                    findings.Add(new TopologyFinding(FindingSeverity.Error, null, -1, FindingCodes.JsonInvalid,
+                        "not valid JSON: content after the end of the FeatureCollection"));
+                    state.Done = true;
+                    return data.Length;
+                }
+
+                state.Done = final;
+                break;
+            }
+
             if (state.InFeatures)
             {
                 if (!reader.Read())
@@ -160,10 +187,19 @@ public static class TopologyGeoJsonReader
                 else
                 {
                     using var doc = JsonDocument.ParseValue(ref reader);
-                    var feature = TopologyFeatureParser.Parse(doc.RootElement, state.FeatureIndex, findings);
-                    if (feature is not null)
+                    try
                     {
-                        features.Add(feature);
+                        var feature = TopologyFeatureParser.Parse(doc.RootElement, state.FeatureIndex, findings);
+                        if (feature is not null)
+                        {
+                            features.Add(feature);
+                        }
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        // A string that is not valid UTF-8, or a \u escape that is not valid UTF-16.
+                        findings.Add(new TopologyFinding(FindingSeverity.Error, null, state.FeatureIndex, FindingCodes.FeatureInvalid,
+                            $"the feature holds text that is not valid Unicode: {ex.Message}"));
                     }
                 }
 
@@ -201,14 +237,32 @@ public static class TopologyGeoJsonReader
                     return Fail(findings, ref state, data.Length, "the FeatureCollection has no \"type\": \"FeatureCollection\"");
                 }
 
-                state.Done = true;
-                return (int)reader.BytesConsumed;
+                state.RootClosed = true;
+                Commit(ref reader);
+                continue;
             }
 
-            // A property of the root object: its value must be complete before we act on it.
+            // A property of the root object.
             var name = reader.GetString();
             var valueProbe = reader;
-            if (!valueProbe.Read() || !valueProbe.TrySkip())
+            if (!valueProbe.Read())
+            {
+                break;
+            }
+
+            if (name == "features" && valueProbe.TokenType == JsonTokenType.StartArray)
+            {
+                // Only the start of the array: the features are read one at a time from here,
+                // so the buffer holds one feature, not the whole array.
+                reader = valueProbe;
+                state.SawFeatures = true;
+                state.InFeatures = true;
+                Commit(ref reader);
+                continue;
+            }
+
+            // Any other value must be complete before we act on it.
+            if (!valueProbe.TrySkip())
             {
                 break;
             }
@@ -216,13 +270,8 @@ public static class TopologyGeoJsonReader
             reader.Read();
             switch (name)
             {
-                case "features" when reader.TokenType != JsonTokenType.StartArray:
-                    return Fail(findings, ref state, data.Length, "\"features\" must be an array");
                 case "features":
-                    state.SawFeatures = true;
-                    state.InFeatures = true;
-                    Commit(ref reader);
-                    continue;
+                    return Fail(findings, ref state, data.Length, "\"features\" must be an array");
                 case "type" when reader.TokenType != JsonTokenType.String || reader.GetString() != "FeatureCollection":
                     return Fail(findings, ref state, data.Length, "\"type\" must be \"FeatureCollection\"");
                 default:

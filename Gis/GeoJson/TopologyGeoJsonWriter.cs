@@ -109,7 +109,7 @@ public static class TopologyGeoJsonWriter
         {
             writer.WriteString("type", "Point");
             writer.WritePropertyName("coordinates");
-            WritePosition(writer, p.X, p.Y);
+            WritePosition(writer, p.X, p.Y, p.Z);
         }
         else
         {
@@ -118,7 +118,7 @@ public static class TopologyGeoJsonWriter
             var seq = ((LineString)geometry).CoordinateSequence;
             for (int i = 0; i < seq.Count; i++)
             {
-                WritePosition(writer, seq.GetX(i), seq.GetY(i));
+                WritePosition(writer, seq.GetX(i), seq.GetY(i), seq.HasZ ? seq.GetZ(i) : double.NaN);
             }
 
             writer.WriteEndArray();
@@ -127,11 +127,17 @@ public static class TopologyGeoJsonWriter
         writer.WriteEndObject();
     }
 
-    private static void WritePosition(Utf8JsonWriter writer, double x, double y)
+    /// <summary>[longitude, latitude], or [longitude, latitude, altitude] when the file gave one (NaN: none).</summary>
+    private static void WritePosition(Utf8JsonWriter writer, double x, double y, double z)
     {
         writer.WriteStartArray();
         writer.WriteNumberValue(x);
         writer.WriteNumberValue(y);
+        if (!double.IsNaN(z))
+        {
+            writer.WriteNumberValue(z);
+        }
+
         writer.WriteEndArray();
     }
 }

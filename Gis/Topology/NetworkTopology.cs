@@ -79,9 +79,21 @@ public sealed partial class NetworkTopology
     public TopologyFeature? Find(string id) =>
         _byId.TryGetValue(id, out var i) ? (i >= 0 ? _elements[i] : _lines[~i]) : null;
 
-    public bool TryGetMeter(Guid guid, out int meter) => _meterByGuid.TryGetValue(guid, out meter);
+    /// <summary>A meter by GUID; <paramref name="meter"/> is -1 when there is none (0 is a valid element).</summary>
+    public bool TryGetMeter(Guid guid, out int meter) => Found(_meterByGuid.TryGetValue(guid, out meter), ref meter);
 
-    public bool TryGetMeterBySystemTitle(ulong systemTitle, out int meter) => _meterBySystemTitle.TryGetValue(systemTitle, out meter);
+    /// <summary>A meter by DLMS system title; <paramref name="meter"/> is -1 when there is none.</summary>
+    public bool TryGetMeterBySystemTitle(ulong systemTitle, out int meter) => Found(_meterBySystemTitle.TryGetValue(systemTitle, out meter), ref meter);
+
+    private static bool Found(bool found, ref int element)
+    {
+        if (!found)
+        {
+            element = -1;
+        }
+
+        return found;
+    }
 
     /// <summary>A meter by id, or by its GUID in canonical form.</summary>
     public bool TryGetMeter(string idOrGuid, out int meter)

@@ -7,7 +7,16 @@ namespace OpsConsole.Gis.Topology;
 /// </summary>
 public static class TopologyValidator
 {
-    public static void Validate(IReadOnlyList<TopologyFeature> features, List<TopologyFinding> findings)
+    public static void Validate(IReadOnlyList<TopologyFeature> features, List<TopologyFinding> findings) =>
+        Validate(features, findings, EmptyIds);
+
+    private static readonly HashSet<string> EmptyIds = new(StringComparer.Ordinal);
+
+    /// <param name="rejectedIds">
+    /// Ids of features that were in the file but rejected while parsing (already reported): a
+    /// parent or feeder naming one of them exists, so it is not reported as not found.
+    /// </param>
+    internal static void Validate(IReadOnlyList<TopologyFeature> features, List<TopologyFinding> findings, IReadOnlySet<string> rejectedIds)
     {
         var byId = new Dictionary<string, int>(features.Count, StringComparer.Ordinal);
         var guids = new Dictionary<Guid, string>();
@@ -23,12 +32,12 @@ public static class TopologyValidator
 
             if (f.Kind == ElementKind.Meter)
             {
-                if (f.Guid != Guid.Empty && !guids.TryAdd(f.Guid, f.Id))
+                if (!guids.TryAdd(f.Guid, f.Id))
                 {
                     findings.Add(Error(f, i, FindingCodes.GuidDuplicate, $"guid {f.Guid:D} is also the guid of meter '{guids[f.Guid]}'"));
                 }
 
-                if (f.SystemTitle != 0 && !titles.TryAdd(f.SystemTitle, f.Id))
+                if (!titles.TryAdd(f.SystemTitle, f.Id))
                 {
                     findings.Add(Error(f, i, FindingCodes.SystemTitleDuplicate,
                         $"systemTitle {TopologyFeature.FormatSystemTitle(f.SystemTitle)} is also the system title of meter '{titles[f.SystemTitle]}'"));
@@ -38,7 +47,7 @@ public static class TopologyValidator
 
         for (int i = 0; i < features.Count; i++)
         {
-            CheckParent(features[i], i, features, byId, findings);
+            CheckParent(features[i], i, features, byId, rejectedIds, findings);
         }
 
         FindDeviceCycles(features, byId, findings);
@@ -54,7 +63,8 @@ public static class TopologyValidator
         _ => false,
     };
 
-    private static void CheckParent(TopologyFeature f, int i, IReadOnlyList<TopologyFeature> features, Dictionary<string, int> byId, List<TopologyFinding> findings)
+    private static void CheckParent(TopologyFeature f, int i, IReadOnlyList<TopologyFeature> features, Dictionary<string, int> byId,
+        IReadOnlySet<string> rejectedIds, List<TopologyFinding> findings)
     {
         switch (f.Kind)
         {
@@ -66,7 +76,8 @@ public static class TopologyValidator
 
                 return;
             case ElementKind.Line:
-                if (f.Feeder is not null && (!byId.TryGetValue(f.Feeder, out var fi) || features[fi].Kind != ElementKind.Feeder))
+                if (f.Feeder is not null &&
+                    (byId.TryGetValue(f.Feeder, out var fi) ? features[fi].Kind != ElementKind.Feeder : !rejectedIds.Contains(f.Feeder)))
                 {
                     findings.Add(Warning(f, i, FindingCodes.LineFeederUnknown, $"line names feeder '{f.Feeder}', which is not a feeder in this file"));
                 }
@@ -80,6 +91,11 @@ public static class TopologyValidator
 
                 if (!byId.TryGetValue(f.Parent, out var mi))
                 {
+                    if (rejectedIds.Contains(f.Parent))
+                    {
+                        return;
+                    }
+
                     findings.Add(Warning(f, i, FindingCodes.ParentNotFound, $"parent '{f.Parent}' does not exist; the meter is imported unmapped"));
                 }
                 else if (features[mi].Kind != ElementKind.Transformer)
@@ -97,6 +113,11 @@ public static class TopologyValidator
         }
         else if (!byId.TryGetValue(f.Parent, out var pi))
         {
+            if (rejectedIds.Contains(f.Parent))
+            {
+                return;
+            }
+
             findings.Add(Error(f, i, FindingCodes.ParentNotFound, $"parent '{f.Parent}' does not exist"));
         }
         else if (!IsAllowedParent(f.Kind, features[pi].Kind))
