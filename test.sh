@@ -25,12 +25,10 @@ set -e
 
 # One plain closing line over all test projects: "Tests: N passed, N failed, N skipped".
 awk '
-  /^(Passed|Failed)! +- +Failed: / {
-    gsub(",", ""); for (i = 1; i <= NF; i++) {
-      if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1)
-    }
-    runs++
-  }
+  /^Total tests: /          { runs++ }
+  /^ +Passed: [0-9]+$/      { p += $2 }
+  /^ +Failed: [0-9]+$/      { f += $2 }
+  /^ +Skipped: [0-9]+$/     { s += $2 }
   END { if (runs == 0) { print "test.sh: no test project reported results" > "/dev/stderr"; exit 1 }
         printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }
 ' "$log"
