@@ -1,0 +1,41 @@
+namespace OpsConsole.Engine.Protocols.Coap;
+
+/// <summary>The decision for one Block1 block and what the response carries.</summary>
+public readonly struct Block1Result
+{
+    private Block1Result(Block1Outcome outcome, byte responseCode, CoapBlockOption? block, ReadOnlyMemory<byte> body)
+    {
+        Outcome = outcome;
+        ResponseCode = responseCode;
+        Block = block;
+        Body = body;
+    }
+
+    /// <summary>Continue, Complete or Error.</summary>
+    public Block1Outcome Outcome { get; }
+
+    /// <summary>
+    /// The response code: 2.31 for <see cref="Block1Outcome.Continue"/>; for
+    /// <see cref="Block1Outcome.Error"/> 4.00 (SZX 7, or a non-final block whose payload is not
+    /// the block size), 4.02 (Block1 value longer than 3 bytes), 4.08 (block out of sequence, or
+    /// no transfer to continue), 4.13 (body larger than the maximum; send Size1) or 5.03 (too
+    /// many transfers in progress); 0 for <see cref="Block1Outcome.Complete"/>, whose code the
+    /// caller decides after processing the body.
+    /// </summary>
+    public byte ResponseCode { get; }
+
+    /// <summary>The Block1 value to echo in the response (control usage, RFC 7959 §2.3); null when the request had none.</summary>
+    public CoapBlockOption? Block { get; }
+
+    /// <summary>The reassembled body, for <see cref="Block1Outcome.Complete"/>; memory the reassembler no longer touches, so the caller owns it.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    internal static Block1Result Continue(CoapBlockOption block) =>
+        new(Block1Outcome.Continue, CoapCode.Continue, block.WithMore(true), default);
+
+    internal static Block1Result Complete(CoapBlockOption? block, ReadOnlyMemory<byte> body) =>
+        new(Block1Outcome.Complete, 0, block, body);
+
+    internal static Block1Result Error(byte code, CoapBlockOption? block) =>
+        new(Block1Outcome.Error, code, block, default);
+}
