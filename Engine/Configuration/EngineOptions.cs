@@ -46,6 +46,12 @@ public sealed class ValidationOptions
     public int ClockToleranceMs { get; set; } = 500;
 
     public int TransitAllowanceMs { get; set; } = 1000;
+
+    /// <summary>A power-down below this super-capacitor voltage is flagged <c>0x04F</c>.</summary>
+    public int CapacitorFloorMv { get; set; } = 3600;
+
+    /// <summary>An RSSI below this is flagged <c>ST_SIGNAL_LOW</c>.</summary>
+    public int RssiFloorDbm { get; set; } = -100;
 }
 
 /// <summary><c>Correlation:*</c>.</summary>

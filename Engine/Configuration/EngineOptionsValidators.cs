@@ -77,6 +77,16 @@ internal sealed class ValidationOptionsValidator : IValidateOptions<ValidationOp
             errors.Add($"Validation:TransitAllowanceMs = {options.TransitAllowanceMs}: must be from 0 to 3600000 milliseconds");
         }
 
+        if (options.CapacitorFloorMv is < 0 or > ushort.MaxValue)
+        {
+            errors.Add($"Validation:CapacitorFloorMv = {options.CapacitorFloorMv}: must be from 0 to 65535 millivolts");
+        }
+
+        if (options.RssiFloorDbm is < sbyte.MinValue or > sbyte.MaxValue)
+        {
+            errors.Add($"Validation:RssiFloorDbm = {options.RssiFloorDbm}: must be from -128 to 127 dBm");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
