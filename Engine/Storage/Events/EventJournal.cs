@@ -1,0 +1,375 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace OpsConsole.Engine.Storage.Events;
+
+/// <summary>
+/// The durable record of accepted events: append-only segment files
+/// <c>segment-000001.evj</c>, … under one folder. Each record is
+/// <c>[uint32 length][payload][uint32 CRC-32 of payload]</c> (little-endian; payload per
+/// <see cref="RecordedEventCodec"/>).
+/// </summary>
+/// <remarks>
+/// Delivery guarantee: when <see cref="AppendBatch"/> returns, every record of the batch has
+/// been written with one write and fsynced; only then may the sender be acknowledged. A crash
+/// during an append can leave a torn last record; reading detects it and truncates the last
+/// segment back to its last intact record (those events were never acknowledged, so their
+/// meters retry). Before the first append the tail of the last segment is checked the same way,
+/// so an append never follows garbage. Thread-safe; appends are serialised.
+/// Retention (deleting old segments) is not implemented: the journal grows without bound.
+/// </remarks>
+public sealed class EventJournal : IDisposable
+{
+    public const string SegmentPrefix = "segment-";
+    public const string SegmentExtension = ".evj";
+    public const long DefaultSegmentBytes = 64L * 1024 * 1024;
+
+    private const int FrameOverhead = 8; // length + CRC
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyFolder = OwnerOnlyFile | UnixFileMode.UserExecute;
+
+    private readonly Lock _gate = new();
+    private readonly long _segmentBytes;
+    private FileStream? _writer;
+    private int _writerIndex;
+    private bool _tailChecked;
+    private bool _faulted;
+    private bool _disposed;
+
+    public EventJournal(string folder, long segmentBytes = DefaultSegmentBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(segmentBytes, 4096);
+        Folder = folder;
+        _segmentBytes = segmentBytes;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, OwnerOnlyFolder);
+            File.SetUnixFileMode(folder, OwnerOnlyFolder);
+        }
+    }
+
+    /// <summary>The journal folder under a <c>Storage:Path</c> folder.</summary>
+    public static string FolderUnder(string storageFolder) => Path.Combine(storageFolder, "journal");
+
+    public string Folder { get; }
+
+    /// <summary>fsyncs done by <see cref="AppendBatch"/> (one per non-empty batch).</summary>
+    public long Flushes { get; private set; }
+
+    /// <summary>The segment files, oldest first.</summary>
+    public IReadOnlyList<string> SegmentPaths() =>
+        [.. ListSegments().Select(s => s.Path)];
+
+    /// <summary>
+    /// Appends the batch with one write and one fsync. When this returns the batch is durable;
+    /// when it throws, none of it is (a partial write is cut off again, or the journal refuses
+    /// further appends until restarted).
+    /// </summary>
+    public void AppendBatch(IReadOnlyList<RecordedEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        int total = 0;
+        for (int i = 0; i < events.Count; i++)
+        {
+            total = checked(total + FrameOverhead + RecordedEventCodec.GetSize(events[i]));
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            int at = 0;
+            for (int i = 0; i < events.Count; i++)
+            {
+                int n = RecordedEventCodec.Write(events[i], buffer.AsSpan(at + 4));
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(at), (uint)n);
+                BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(at + 4 + n), Crc32.Compute(buffer.AsSpan(at + 4, n)));
+                at += FrameOverhead + n;
+            }
+
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_faulted)
+                {
+                    throw new IOException("the journal failed an earlier append and could not cut it off; restart to recover");
+                }
+
+                var writer = WriterFor(total);
+                long before = writer.Length;
+                try
+                {
+                    writer.Write(buffer, 0, total);
+                    writer.Flush(flushToDisk: true);
+                    Flushes++;
+                }
+                catch (IOException)
+                {
+                    CutBack(writer, before);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads every intact record in order; see <see cref="Read"/>.</summary>
+    public JournalReadResult ReadAll()
+    {
+        var records = new List<RecordedEvent>();
+        var result = Read(records.Add);
+        return new JournalReadResult
+        {
+            Records = records,
+            RecordCount = result.RecordCount,
+            SegmentCount = result.SegmentCount,
+            TornTailBytes = result.TornTailBytes,
+            Corruptions = result.Corruptions,
+        };
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onRecord"/> for every intact record in append order. A torn tail of
+    /// the last segment is cut off (and reported); damage elsewhere is reported and skipped up to
+    /// the next intact record.
+    /// </summary>
+    public JournalReadResult Read(Action<RecordedEvent> onRecord)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            CloseWriter();
+            var segments = ListSegments();
+            var corruptions = new List<JournalCorruption>();
+            long count = 0;
+            long torn = 0;
+            for (int i = 0; i < segments.Count; i++)
+            {
+                torn += ScanSegment(segments[i].Path, isLast: i == segments.Count - 1, onRecord, corruptions, ref count);
+            }
+
+            _tailChecked = true;
+            return new JournalReadResult
+            {
+                RecordCount = count,
+                SegmentCount = segments.Count,
+                TornTailBytes = torn,
+                Corruptions = corruptions,
+            };
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            CloseWriter();
+        }
+    }
+
+    private FileStream WriterFor(int batchBytes)
+    {
+        if (!_tailChecked)
+        {
+            // Never append after a torn record: it would turn the tail into mid-file damage.
+            var segments = ListSegments();
+            if (segments.Count > 0)
+            {
+                long ignored = 0;
+                ScanSegment(segments[^1].Path, isLast: true, static _ => { }, [], ref ignored);
+            }
+
+            _tailChecked = true;
+        }
+
+        if (_writer is null)
+        {
+            var segments = ListSegments();
+            _writerIndex = segments.Count == 0 ? 1 : segments[^1].Index;
+            _writer = OpenSegment(_writerIndex, FileMode.OpenOrCreate);
+        }
+
+        if (_writer.Length > 0 && _writer.Length + batchBytes > _segmentBytes)
+        {
+            CloseWriter();
+            _writerIndex++;
+            _writer = OpenSegment(_writerIndex, FileMode.CreateNew);
+        }
+
+        _writer.Seek(0, SeekOrigin.End);
+        return _writer;
+    }
+
+    private FileStream OpenSegment(int index, FileMode mode)
+    {
+        string path = SegmentPath(index);
+        bool existed = File.Exists(path);
+        var options = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            BufferSize = 0, // every Write is one write(2) of the whole batch
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        var stream = new FileStream(path, options);
+        if (!existed)
+        {
+            DirectorySync.Flush(Folder);
+        }
+
+        return stream;
+    }
+
+    private void CutBack(FileStream writer, long length)
+    {
+        try
+        {
+            writer.SetLength(length);
+            writer.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            _faulted = true;
+        }
+    }
+
+    private void CloseWriter()
+    {
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    private string SegmentPath(int index) =>
+        Path.Combine(Folder, SegmentPrefix + index.ToString("D6", CultureInfo.InvariantCulture) + SegmentExtension);
+
+    private List<(int Index, string Path)> ListSegments()
+    {
+        var list = new List<(int Index, string Path)>();
+        foreach (string path in Directory.EnumerateFiles(Folder, SegmentPrefix + "*" + SegmentExtension))
+        {
+            string name = Path.GetFileNameWithoutExtension(path);
+            if (int.TryParse(name.AsSpan(SegmentPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index > 0)
+            {
+                list.Add((index, path));
+            }
+        }
+
+        list.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return list;
+    }
+
+    /// <summary>Reads one segment; returns the bytes cut off its end (last segment only).</summary>
+    private static long ScanSegment(string path, bool isLast, Action<RecordedEvent> onRecord, List<JournalCorruption> corruptions, ref long count)
+    {
+        byte[] data = File.ReadAllBytes(path);
+        string name = Path.GetFileName(path);
+        int at = 0;
+        while (at < data.Length)
+        {
+            string? reason = CheckFrame(data, at, out int payloadLength);
+            if (reason is null)
+            {
+                if (RecordedEventCodec.TryRead(data.AsSpan(at + 4, payloadLength), out var record))
+                {
+                    onRecord(record!);
+                    count++;
+                }
+                else
+                {
+                    // The CRC holds, so the framing does: skip just this record.
+                    corruptions.Add(new JournalCorruption(name, at, FrameOverhead + payloadLength, "payload does not decode"));
+                }
+
+                at += FrameOverhead + payloadLength;
+                continue;
+            }
+
+            int next = FindNextFrame(data, at + 1);
+            if (next >= 0)
+            {
+                corruptions.Add(new JournalCorruption(name, at, next - at, reason));
+                at = next;
+                continue;
+            }
+
+            if (!isLast)
+            {
+                corruptions.Add(new JournalCorruption(name, at, data.Length - at, reason));
+                return 0;
+            }
+
+            // Nothing intact follows: a record torn by a crash mid-append. Cut it off.
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read))
+            {
+                stream.SetLength(at);
+                stream.Flush(flushToDisk: true);
+            }
+
+            return data.Length - at;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Null when an intact frame starts at <paramref name="at"/>, else what is wrong.</summary>
+    private static string? CheckFrame(byte[] data, int at, out int payloadLength)
+    {
+        payloadLength = 0;
+        int remaining = data.Length - at;
+        if (remaining < 4)
+        {
+            return "truncated length";
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at));
+        if (length < RecordedEventCodec.FixedSize || length > RecordedEventCodec.MaxSize)
+        {
+            return "implausible length";
+        }
+
+        if (remaining < FrameOverhead + (int)length)
+        {
+            return "truncated record";
+        }
+
+        uint crc = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(at + 4 + (int)length));
+        if (crc != Crc32.Compute(data.AsSpan(at + 4, (int)length)))
+        {
+            return "CRC mismatch";
+        }
+
+        payloadLength = (int)length;
+        return null;
+    }
+
+    /// <summary>The next offset at or after <paramref name="from"/> where an intact frame starts, or -1.</summary>
+    private static int FindNextFrame(byte[] data, int from)
+    {
+        for (int at = from; at <= data.Length - FrameOverhead - RecordedEventCodec.FixedSize; at++)
+        {
+            if (CheckFrame(data, at, out _) is null)
+            {
+                return at;
+            }
+        }
+
+        return -1;
+    }
+}
