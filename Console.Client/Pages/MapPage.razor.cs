@@ -26,7 +26,9 @@ public partial class MapPage
     [Inject]
     public required IJSRuntime JS { get; set; }
 
-    private NetworkSummary Summary => Source.GetSummary();
+    private NetworkSummary Summary { get; set; } = null!;
+
+    protected override void OnParametersSet() => Summary = Source.GetSummary();
 
     /// <summary>Called by the map when an element is clicked, and by the details panel's links.</summary>
     [JSInvokable]

@@ -11,13 +11,17 @@ namespace OpsConsole.Console.Server.Map;
 /// <summary>Adapts the network in force to what the console's map pages ask for.</summary>
 public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> options) : INetworkMapSource
 {
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<NetworkTopology, NetworkSummary> _summaries = [];
+
     public string DrawingUrl => NetworkDrawingEndpoints.Path.TrimStart('/');
 
     public string TileUrl => options.Value.TileUrl;
 
-    public NetworkSummary GetSummary()
+    /// <summary>Made once per network snapshot: counting unmapped meters walks every element.</summary>
+    public NetworkSummary GetSummary() => _summaries.GetValue(state.Current, Summarize);
+
+    private static NetworkSummary Summarize(NetworkTopology t)
     {
-        var t = state.Current;
         int unmapped = 0;
         for (int e = 0; e < t.ElementCount; e++)
         {
