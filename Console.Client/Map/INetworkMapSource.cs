@@ -19,8 +19,8 @@ public interface INetworkMapSource
     string TileUrl { get; }
 }
 
-/// <summary>Counts per kind of the network in force; <see cref="Version"/> changes with every new network.</summary>
-public sealed record NetworkSummary(string Name, int Substations, int Feeders, int Devices, int Transformers, int Meters, int Lines, int UnmappedMeters, long Version);
+/// <summary>Counts per kind of the network in force.</summary>
+public sealed record NetworkSummary(string Name, int Substations, int Feeders, int Devices, int Transformers, int Meters, int Lines, int UnmappedMeters);
 
 /// <summary>An element as shown in the details panel.</summary>
 public sealed record ElementDetails(

@@ -5,6 +5,7 @@ using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Server.Components;
 using OpsConsole.Console.Server.Health;
 using OpsConsole.Console.Server.Map;
+using OpsConsole.Console.Server.Security;
 
 namespace OpsConsole.Console.Server.Hosting;
 
@@ -18,6 +19,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<NetworkDrawing>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
         services.AddConsoleDataProtection();
+        services.AddConsoleSecurity();
         services.AddProblemDetails();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddResponseCompression(o =>
@@ -35,6 +37,8 @@ public static class ConsoleServerExtensions
         app.UseExceptionHandler();
         app.UseResponseCompression();
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthChecks("/healthz", HealthResponse.Options);

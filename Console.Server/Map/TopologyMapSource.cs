@@ -32,7 +32,7 @@ public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> 
         }
 
         return new NetworkSummary(NameOf(t), t.CountOf(ElementKind.Substation), t.CountOf(ElementKind.Feeder), t.CountOf(ElementKind.Device),
-            t.CountOf(ElementKind.Transformer), t.MeterCount, t.CountOf(ElementKind.Line), unmapped, System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(t));
+            t.CountOf(ElementKind.Transformer), t.MeterCount, t.CountOf(ElementKind.Line), unmapped);
     }
 
     public ElementDetails? GetDetails(string id)
