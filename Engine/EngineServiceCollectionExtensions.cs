@@ -24,6 +24,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<LiteStore>();
         services.AddSingleton<TopologyStore>();
         services.AddSingleton<TopologyState>();
+        services.AddSingleton<Ingest.IngestStats>();
         services.AddHostedService<TopologyBootstrapper>();
         return services;
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client;
 using OpsConsole.Console.Client.Map;
+using OpsConsole.Console.Server.Api;
 using OpsConsole.Console.Server.Components;
 using OpsConsole.Console.Server.Health;
 using OpsConsole.Console.Server.Map;
@@ -43,6 +44,7 @@ public static class ConsoleServerExtensions
         app.MapStaticAssets();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
         app.MapNetworkDrawing();
+        app.MapStatsApi();
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .AddAdditionalAssemblies(typeof(ConsoleClientServiceCollectionExtensions).Assembly);

@@ -29,6 +29,8 @@ public class ConfigurationStartupTests
     [InlineData("--Topology:File=/nonexistent/network.geojson", "Topology:File = '/nonexistent/network.geojson'")]
     [InlineData("--Map:TileUrl=ftp://tiles/{z}/{x}/{y}.png", "Map:TileUrl = 'ftp://tiles/{z}/{x}/{y}.png'")]
     [InlineData("--Security:MasterKeyFile= ", "Security:MasterKeyFile")]
+    [InlineData("--Api:Keys:0:Key=short", "Api:Keys:0:Key: must be at least 16 characters (value not shown)")]
+    [InlineData("--Api:Keys:0:Role=root", "Api:Keys:0:Role = 'root'")]
     public async Task Start_WithAnInvalidValue_FailsNamingKeyAndValue(string setting, string expected)
     {
         using var folder = new TempFolder();

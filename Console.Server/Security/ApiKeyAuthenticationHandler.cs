@@ -1,0 +1,84 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace OpsConsole.Console.Server.Security;
+
+/// <summary>
+/// The <c>X-Api-Key</c> scheme of api.md. Keys are compared in constant time against SHA-256
+/// digests held in memory; a key never appears in a log line or a response.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyRegistry registry) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (values.Count != 1 || registry.Find(values[0]) is not { } role)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("invalid API key"));
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, "api-key:" + role.Fingerprint), new Claim(ClaimTypes.Role, role.Role)],
+            SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = HeaderName;
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The configured keys, as digests; lookups take the same time whatever matches.</summary>
+public sealed class ApiKeyRegistry
+{
+    private readonly (byte[] Digest, string Role, string Fingerprint)[] _keys;
+
+    public ApiKeyRegistry(IOptions<ApiOptions> options)
+    {
+        _keys = [.. options.Value.Keys.Select(k =>
+        {
+            var digest = SHA256.HashData(Encoding.UTF8.GetBytes(k.Key));
+            return (digest, k.Role, Convert.ToHexStringLower(digest.AsSpan(0, 4)));
+        })];
+    }
+
+    /// <summary>The role of <paramref name="presented"/>, or null; every configured key is compared.</summary>
+    public (string Role, string Fingerprint)? Find(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented))
+        {
+            return null;
+        }
+
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), digest);
+        (string, string)? found = null;
+        foreach (var (key, role, fingerprint) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(key, digest))
+            {
+                found = (role, fingerprint);
+            }
+        }
+
+        return found;
+    }
+}
