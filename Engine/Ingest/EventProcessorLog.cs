@@ -33,6 +33,7 @@ public sealed class EventProcessorLog : IAsyncDisposable
     private readonly Task _writer;
     private long _dropped;
     private long _written;
+    private long _pending; // queued and not yet flushed to the file
     private TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public EventProcessorLog(IOptions<StorageOptions> storage, TimeProvider time)
@@ -83,8 +84,10 @@ public sealed class EventProcessorLog : IAsyncDisposable
             line.Append(' ').Append(detail.ReplaceLineEndings(" "));
         }
 
+        Interlocked.Increment(ref _pending);
         if (!_lines.Writer.TryWrite(line.ToString()))
         {
+            Interlocked.Decrement(ref _pending);
             Interlocked.Increment(ref _dropped);
         }
     }
@@ -92,8 +95,10 @@ public sealed class EventProcessorLog : IAsyncDisposable
     /// <summary>Completes when every line queued before the call is in the file (for tests and shutdown).</summary>
     public Task FlushAsync()
     {
+        // Read the signal before the count: the writer completes this signal (after swapping in
+        // a new one) whenever the count reaches zero, so no wake-up can be missed.
         var idle = Volatile.Read(ref _idle);
-        return _lines.Reader.Count == 0 && idle.Task.IsCompleted ? Task.CompletedTask : idle.Task;
+        return Interlocked.Read(ref _pending) == 0 ? Task.CompletedTask : idle.Task;
     }
 
     private async Task WriteLoopAsync()
@@ -106,8 +111,10 @@ public sealed class EventProcessorLog : IAsyncDisposable
         {
             while (await _lines.Reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                long batch = 0;
                 while (_lines.Reader.TryRead(out var line))
                 {
+                    batch++;
                     await writer.WriteLineAsync(line).ConfigureAwait(false);
                     size += Encoding.UTF8.GetByteCount(line) + 1;
                     Interlocked.Increment(ref _written);
@@ -130,7 +137,7 @@ public sealed class EventProcessorLog : IAsyncDisposable
                 }
 
                 await writer.FlushAsync().ConfigureAwait(false);
-                if (_lines.Reader.Count == 0)
+                if (Interlocked.Add(ref _pending, -batch) == 0)
                 {
                     var idle = Interlocked.Exchange(ref _idle, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                     idle.TrySetResult();

@@ -67,3 +67,26 @@ public sealed class EventProcessorLogTests : IDisposable
         Assert.All(files, f => Assert.True(new FileInfo(Path.Combine(_folder, f!)).Length < 1100));
     }
 }
+
+public sealed class EventProcessorLogFlushTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task Flush_WhenTheWriterIsAlreadyIdle_CompletesAtOnce()
+    {
+        await using var log = new EventProcessorLog(_folder, TimeProvider.System);
+        log.Rejected(RejectReason.ERR_REPLAY, null, "m1");
+        await log.FlushAsync();
+
+        // Nothing queued since: the flush must not wait for a line that never comes.
+        var second = log.FlushAsync();
+
+        Assert.True(second.IsCompleted);
+        log.Rejected(RejectReason.ERR_REPLAY, null, "m2");
+        await log.FlushAsync();
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(_folder, EventProcessorLog.FileName)).Length);
+    }
+}
