@@ -3,13 +3,14 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Server.Hosting;
+using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Console.Server.Map;
 
 /// <summary>Adapts the network in force to what the console's map pages ask for.</summary>
-public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> options) : INetworkMapSource
+public sealed class TopologyMapSource(TopologyState state, TopologyStore store, IOptions<MapOptions> options) : INetworkMapSource
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<NetworkTopology, NetworkSummary> _summaries = [];
 
@@ -60,7 +61,7 @@ public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> 
         }
 
         return new ElementDetails(f.Id, f.Kind.ToWire(), f.Name, Subtype(f), f.Location.X, f.Location.Y,
-            t.MeterCountBelow(e), critical, t.TransformerCountBelow(e), upstream, Attributes(f));
+            t.MeterCountBelow(e), critical, t.TransformerCountBelow(e), upstream, Attributes(f, ExtraOf(f)));
     }
 
     /// <summary>The name shown for a network: its substations' names.</summary>
@@ -86,7 +87,25 @@ public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> 
         _ => null,
     };
 
-    private static List<KeyValuePair<string, string>> Attributes(TopologyFeature f)
+    /// <summary>The element's extra properties: kept in the snapshot, or read from the store.</summary>
+    private JsonElement? ExtraOf(TopologyFeature f)
+    {
+        if (f.Extra is not null)
+        {
+            return f.Extra;
+        }
+
+        var json = store.FeatureJson(f.Id);
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("properties", out var props) ? props.Clone() : null;
+    }
+
+    private static List<KeyValuePair<string, string>> Attributes(TopologyFeature f, JsonElement? extra)
     {
         var list = new List<KeyValuePair<string, string>>();
         if (f.Kind == ElementKind.Meter)
@@ -99,10 +118,15 @@ public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> 
             }
         }
 
-        if (f.Extra is { } extra)
+        if (extra is { } properties)
         {
-            foreach (var p in extra.EnumerateObject())
+            foreach (var p in properties.EnumerateObject())
             {
+                if (IsShownAbove(p.Name))
+                {
+                    continue;
+                }
+
                 if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
                 {
                     list.Add(new(p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()));
@@ -117,4 +141,8 @@ public sealed class TopologyMapSource(TopologyState state, IOptions<MapOptions> 
 
         return list;
     }
+
+    /// <summary>Properties the panel shows in its own rows already.</summary>
+    private static bool IsShownAbove(string name) =>
+        name is "kind" or "id" or "parent" or "name" or "guid" or "systemTitle" or "critical" or "address" or "deviceType" or "kva" or "phase";
 }

@@ -41,6 +41,8 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
             });
         }
 
+        // Index creation is its own transaction in LiteDB: before ours, idempotent.
+        db.GetCollection(FeaturesCollection).EnsureIndex("id", unique: true);
         if (!db.BeginTrans())
         {
             throw new InvalidOperationException("a topology save is already in progress on this thread");
@@ -95,6 +97,13 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
         ms.Position = 0;
         return await TopologyGeoJsonReader.ReadAsync(ms, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The stored GeoJSON of one feature, extras included: the snapshot in memory is a lean
+    /// index, the store keeps everything else.
+    /// </summary>
+    public string? FeatureJson(string id) =>
+        store.Database.GetCollection(FeaturesCollection).FindOne(Query.EQ("id", id))?["json"]?.AsString;
 
     public string? StoredSource() => store.Database.GetCollection(MetaCollection).FindById(MetaId)?["source"]?.AsString;
 }

@@ -63,7 +63,8 @@ public sealed partial class TopologyBootstrapper(
             LogFinding(logger, warning.ToString());
         }
 
-        var topology = NetworkTopology.Build(import.Features);
+        // A lean index in memory; extra properties stay in the store (TopologyStore.FeatureJson).
+        var topology = NetworkTopology.Build(import.Features, keepExtraProperties: false);
         state.Replace(topology);
         var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         int substations = topology.CountOf(ElementKind.Substation), feeders = topology.CountOf(ElementKind.Feeder);

@@ -5,7 +5,7 @@ namespace OpsConsole.Gis.Topology;
 
 public sealed partial class NetworkTopology
 {
-    private NetworkTopology(TopologyFeature[] features)
+    private NetworkTopology(TopologyFeature[] features, bool keepExtraProperties)
     {
         _features = features;
         int elementCount = 0;
@@ -60,6 +60,8 @@ public sealed partial class NetworkTopology
                 _meterBySystemTitle.TryAdd(f.SystemTitle, i);
             }
         }
+
+        SlimFeatures(features, keepExtraProperties);
 
         // Children in CSR form.
         _childStart = new int[elementCount + 1];
@@ -125,10 +127,22 @@ public sealed partial class NetworkTopology
             }
         }
 
+        // Bounds from raw coordinates: Geometry.EnvelopeInternal would create and keep an
+        // envelope object on every geometry (2.6 M of them on a million-meter network).
         var bounds = new Envelope();
-        foreach (var f in features)
+        foreach (var f in _elements)
         {
-            bounds.ExpandToInclude(f.Geometry.EnvelopeInternal);
+            var p = (Point)f.Geometry;
+            bounds.ExpandToInclude(p.X, p.Y);
+        }
+
+        foreach (var f in _lines)
+        {
+            var seq = ((LineString)f.Geometry).CoordinateSequence;
+            for (int i = 0; i < seq.Count; i++)
+            {
+                bounds.ExpandToInclude(seq.GetX(i), seq.GetY(i));
+            }
         }
 
         Bounds = bounds;
@@ -141,14 +155,57 @@ public sealed partial class NetworkTopology
     /// Builds a snapshot from features that passed <see cref="TopologyValidator"/>. Meters whose
     /// parent is not a transformer are unmapped; duplicate ids keep the last feature.
     /// </summary>
-    public static NetworkTopology Build(IReadOnlyList<TopologyFeature> features) => new([.. features]);
+    public static NetworkTopology Build(IReadOnlyList<TopologyFeature> features) => new([.. features], keepExtraProperties: true);
+
+    /// <summary>
+    /// Builds a snapshot; with <paramref name="keepExtraProperties"/> false the snapshot is a lean
+    /// index (no <see cref="TopologyFeature.Extra"/>: about 2 GB less on a million-meter network),
+    /// and the full features stay wherever they were stored.
+    /// </summary>
+    public static NetworkTopology Build(IReadOnlyList<TopologyFeature> features, bool keepExtraProperties) => new([.. features], keepExtraProperties);
+
+    /// <summary>
+    /// Parent and feeder references share the referenced element's id string (a million meters
+    /// otherwise carry a million copies of their transformers' ids), and extras go unless kept.
+    /// </summary>
+    private void SlimFeatures(TopologyFeature[] features, bool keepExtraProperties)
+    {
+        for (int i = 0; i < _elements.Length; i++)
+        {
+            var f = _elements[i];
+            var parentId = _parent[i] >= 0 ? _elements[_parent[i]].Id : f.Parent;
+            var extra = keepExtraProperties ? f.Extra : null;
+            if (!ReferenceEquals(parentId, f.Parent) || extra is null != f.Extra is null)
+            {
+                _elements[i] = f with { Parent = parentId, Extra = extra };
+            }
+        }
+
+        for (int i = 0; i < _lines.Length; i++)
+        {
+            var f = _lines[i];
+            var feederId = f.Feeder is not null && _byId.TryGetValue(f.Feeder, out var fi) && fi >= 0 ? _elements[fi].Id : f.Feeder;
+            var extra = keepExtraProperties ? f.Extra : null;
+            if (!ReferenceEquals(feederId, f.Feeder) || extra is null != f.Extra is null)
+            {
+                _lines[i] = f with { Feeder = feederId, Extra = extra };
+            }
+        }
+
+        // The file-order list refers to the same objects, so the originals can be collected.
+        for (int k = 0, e = 0, l = 0; k < features.Length; k++)
+        {
+            features[k] = features[k].Kind == ElementKind.Line ? _lines[l++] : _elements[e++];
+        }
+    }
 
     private STRtree<int> BuildPointIndex()
     {
         var tree = new STRtree<int>();
         for (int i = 0; i < _elements.Length; i++)
         {
-            tree.Insert(_elements[i].Geometry.EnvelopeInternal, i);
+            var p = (Point)_elements[i].Geometry;
+            tree.Insert(new Envelope(p.X, p.X, p.Y, p.Y), i);
         }
 
         tree.Build();

@@ -16,7 +16,8 @@ public sealed partial class NetworkTopology
         var result = new List<int>(hits.Count);
         foreach (var i in hits)
         {
-            if (box.Contains(_elements[i].Geometry.EnvelopeInternal))
+            var p = (Point)_elements[i].Geometry;
+            if (box.Contains(p.X, p.Y))
             {
                 result.Add(i);
             }

@@ -29,7 +29,7 @@ public sealed partial class NetworkTopology
 
     public static NetworkTopology Empty { get; } = Build([]);
 
-    /// <summary>Every feature in the order it was imported.</summary>
+    /// <summary>Every feature in the order it was imported (without extras when built lean).</summary>
     public IReadOnlyList<TopologyFeature> Features => _features;
 
     /// <summary>The lines, for drawing (they are not part of the tree).</summary>

@@ -5,6 +5,7 @@ using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Client.Pages;
 using OpsConsole.Console.Server.Hosting;
 using OpsConsole.Console.Server.Map;
+using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Server.Tests;
@@ -13,19 +14,31 @@ namespace OpsConsole.Server.Tests;
 public sealed class MapPageTests : IAsyncLifetime
 {
     private readonly BunitContext _ctx = new();
+    private readonly TempFolder _folder = new();
+    private readonly LiteStore _store;
 
     public MapPageTests()
     {
+        // As the server runs: the full features in the store, a lean index in memory.
+        _store = new LiteStore(_folder.Path);
+        var topologyStore = new TopologyStore(_store, TimeProvider.System);
+        var features = SmallNetwork.Import().Features;
+        topologyStore.Save(features, "small");
         var state = new TopologyState();
-        state.Replace(SmallNetwork.Build());
+        state.Replace(OpsConsole.Gis.Topology.NetworkTopology.Build(features, keepExtraProperties: false));
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         _ctx.Services.AddMudServices();
-        _ctx.Services.AddSingleton<INetworkMapSource>(new TopologyMapSource(state, Options.Create(new MapOptions())));
+        _ctx.Services.AddSingleton<INetworkMapSource>(new TopologyMapSource(state, topologyStore, Options.Create(new MapOptions())));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _ctx.DisposeAsync();
+        _store.Dispose();
+        _folder.Dispose();
+    }
 
     [Fact]
     public void MapPage_ShowsTheNetworkCounts()
@@ -66,6 +79,12 @@ public sealed class MapPageTests : IAsyncLifetime
         Assert.Contains("Critical customers", panel.TextContent, StringComparison.Ordinal);
         var chain = cut.FindAll("[aria-label='Upstream chain'] li").Select(li => li.TextContent.Trim()).ToList();
         Assert.Equal(["device: Fuse 2", "device: Breaker 1", "feeder: Feeder 1", "substation: North Sub"], chain);
+
+        // Extra properties are not in the lean snapshot: the panel reads them from the store.
+        var attributes = cut.Find("[aria-label='Attributes']").TextContent;
+        Assert.Contains("owner", attributes, StringComparison.Ordinal);
+        Assert.Contains("North Co-op", attributes, StringComparison.Ordinal);
+        Assert.Contains("12.5", attributes, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ internal static class SmallNetwork
      {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.0,40.0]},"properties":{"kind":"feeder","id":"F1","parent":"S1","name":"Feeder 1"}},
      {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.0,40.001]},"properties":{"kind":"device","id":"D1","parent":"F1","deviceType":"breaker","name":"Breaker 1"}},
      {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.001,40.002]},"properties":{"kind":"device","id":"D2","parent":"D1","deviceType":"fuse","name":"Fuse 2"}},
-     {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.002,40.003]},"properties":{"kind":"transformer","id":"T1","parent":"D2","kva":25,"phase":"A","name":"Pole 1"}},
+     {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.002,40.003]},"properties":{"kind":"transformer","id":"T1","parent":"D2","kva":25,"phase":"A","name":"Pole 1","owner":"North Co-op","pole_height_m":12.5}},
      {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.003,40.003]},"properties":{"kind":"transformer","id":"T2","parent":"D2","kva":10,"phase":"B"}},
      {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.0,40.004]},"properties":{"kind":"transformer","id":"T3","parent":"D1","kva":50,"phase":"ABC"}},
      {"type":"Feature","geometry":{"type":"Point","coordinates":[-89.0021,40.0031]},"properties":{"kind":"meter","id":"M1","parent":"T1","guid":"00000000-0000-4000-8000-000000000001","systemTitle":"4F50530000000001","critical":true,"address":"1 Main St"}},
