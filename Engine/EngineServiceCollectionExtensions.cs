@@ -3,6 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Ingest;
+using OpsConsole.Engine.Ingest.Processing;
+using OpsConsole.Engine.Security;
+using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 
@@ -25,8 +29,34 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TopologyStore>();
         services.AddSingleton<TopologyState>();
         services.AddSingleton<Ingest.IngestStats>();
+        services.AddIngest();
         services.AddHostedService<TopologyBootstrapper>();
         return services;
+    }
+
+    /// <summary>The CoAP/UDP listener and what it writes to: keys, journal, event store, log.</summary>
+    private static void AddIngest(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            // Created owner-only on first start; never logged. The cache keeps its own copy.
+            var path = OptionPaths.Resolve(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.MasterKeyFile);
+            var master = MasterKeyFile.LoadOrCreate(path);
+            try
+            {
+                return new MeterKeyCache(master);
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(master);
+            }
+        });
+        services.AddSingleton(sp => new EventJournal(EventJournal.FolderUnder(OptionPaths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path))));
+        services.AddSingleton<EventStore>();
+        services.AddSingleton<EventProcessorLog>();
+        services.AddSingleton<IngestContextFactory>();
+        services.AddSingleton<UdpIngestService>();
+        services.AddHostedService(sp => sp.GetRequiredService<UdpIngestService>()); // after the network is loaded
     }
 
     private static void AddValidated<TOptions, TValidator>(IServiceCollection services, string section)

@@ -22,7 +22,7 @@ public static class ConsoleServerExtensions
         services.AddConsoleDataProtection();
         services.AddConsoleSecurity();
         services.AddProblemDetails();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener");
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;

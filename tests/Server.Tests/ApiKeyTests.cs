@@ -19,7 +19,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var file = SmallNetwork.WriteTo(_folder.Path);
-        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0", $"--Topology:File={file}",
+        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0", TempFolder.KeyFileArg(), $"--Topology:File={file}",
             $"--Api:Keys:0:Key={DispatcherKey}", "--Api:Keys:0:Role=dispatcher", $"--Api:Keys:1:Key={AdminKey}", "--Api:Keys:1:Role=admin"]);
         await _app.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };

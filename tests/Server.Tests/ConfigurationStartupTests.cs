@@ -9,7 +9,7 @@ public class ConfigurationStartupTests
 {
     private static async Task<string> StartFailureMessage(string folder, params string[] settings)
     {
-        string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:Path={folder}", "--Hes:Port=0", .. settings];
+        string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:Path={folder}", "--Hes:Port=0", TempFolder.KeyFileArg(), .. settings];
         await using var app = ConsoleHost.Build(args);
         var ex = await Record.ExceptionAsync(() => app.StartAsync());
         Assert.NotNull(ex);
@@ -77,7 +77,7 @@ public class ConfigurationStartupTests
 
         // Nothing was stored: a corrected file is taken on the next start.
         var good = SmallNetwork.WriteTo(folder.Path, "good.geojson");
-        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={store}", "--Hes:Port=0", $"--Topology:File={good}"]);
+        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={store}", "--Hes:Port=0", TempFolder.KeyFileArg(), $"--Topology:File={good}"]);
         await app.StartAsync();
         var state = app.Services.GetRequiredService<TopologyState>();
         Assert.Equal(5, state.Current.MeterCount);
@@ -88,7 +88,7 @@ public class ConfigurationStartupTests
     public async Task Start_WithDefaults_LoadsTheBundledDemoNetwork()
     {
         using var folder = new TempFolder();
-        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={folder.Path}", "--Hes:Port=0"]);
+        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={folder.Path}", "--Hes:Port=0", TempFolder.KeyFileArg()]);
 
         await app.StartAsync();
 

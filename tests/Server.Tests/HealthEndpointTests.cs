@@ -13,7 +13,7 @@ public class HealthEndpointTests
     {
         using var folder = new TempFolder();
         var file = SmallNetwork.WriteTo(folder.Path);
-        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0", $"--Topology:File={file}"]);
+        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0", TempFolder.KeyFileArg(), $"--Topology:File={file}"]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var http = new HttpClient { BaseAddress = new Uri(address) };

@@ -48,6 +48,10 @@ internal sealed class TempFolder : IDisposable
 
     public TempFolder() => Directory.CreateDirectory(Path);
 
+    /// <summary>A master key file of its own for a test host (parallel tests must not share one).</summary>
+    public static string KeyFileArg() =>
+        "--Security:MasterKeyFile=" + System.IO.Path.Combine(System.IO.Path.GetTempPath(), "opsconsole-tests", "keys-" + Guid.NewGuid().ToString("N"), "master.key");
+
     public void Dispose()
     {
         try

@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Ingest.Processing;
+using OpsConsole.Engine.Protocols.Coap;
+using OpsConsole.Engine.Storage.Events;
+
+namespace OpsConsole.Engine.Ingest;
+
+/// <summary>
+/// The head-end's front door: CoAP over UDP on <c>Hes:Port</c>. A thin socket shell around
+/// <see cref="DatagramProcessor"/>:
+/// <list type="number">
+/// <item>receive loops, one per core, each with its own processor (the AES-GCM decoder is not thread-safe);</item>
+/// <item>a writer that takes every event waiting (group commit, up to <see cref="MaxBatch"/>), appends them to the
+///   journal with one fsync, and only then acknowledges the CONs (wire-format.md: accepted = durably recorded);</item>
+/// <item>an indexer that puts journaled events into LiteDB for queries.</item>
+/// </list>
+/// Nothing is dropped silently: every datagram is counted in <see cref="IngestStats"/> under one outcome.
+/// </summary>
+public sealed partial class UdpIngestService(
+    IOptions<HesOptions> hes,
+    IngestContextFactory contexts,
+    EventStore store,
+    ILogger<UdpIngestService> logger) : IHostedService, IAsyncDisposable
+{
+    public const int MaxBatch = 1024;
+    public const int ReceiveBufferBytes = 8 * 1024 * 1024;
+
+    // Overflow policy (events waiting for the journal): the writer drains hundreds of thousands of
+    // events per second, so a full queue means the disk stalls. The event is then abandoned and
+    // counted ERR_OVERLOAD without an answer: a CON meter retries, a NON is logged as lost.
+    private readonly Channel<PendingEvent> _toJournal = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions(65_536)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    // Journaled events waiting to be indexed: never dropped (they are durable already); unbounded
+    // because the journal, not this queue, is the record; a restart re-indexes from the journal.
+    private readonly Channel<RecordedEvent[]> _toIndex = Channel.CreateUnbounded<RecordedEvent[]>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private Socket? _socket;
+    private IngestContext? _context;
+    private ITimer? _purge;
+
+    /// <summary>The bound endpoint (the real port when <c>Hes:Port</c> is 0); null before start.</summary>
+    public IPEndPoint? LocalEndPoint => _socket?.LocalEndPoint as IPEndPoint;
+
+    /// <summary>True while the socket is bound and every loop runs.</summary>
+    public bool IsListening => _socket is not null && _loops.Count > 0 && _loops.TrueForAll(t => !t.IsCompleted);
+
+    public IngestContext Context => _context ?? throw new InvalidOperationException("the listener has not started");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var recovery = store.Recover();
+        if (!recovery.Journal.IsClean)
+        {
+            LogJournalDamage(logger, recovery.Journal.TornTailBytes, recovery.Journal.Corruptions.Count);
+        }
+
+        _context = contexts.Create(recovery);
+        var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
+        try
+        {
+            socket.ReceiveBufferSize = ReceiveBufferBytes;
+            socket.Bind(new IPEndPoint(IPAddress.IPv6Any, hes.Value.Port));
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"Hes:Port = {hes.Value.Port}: cannot listen on UDP port ({ex.SocketErrorCode}: {ex.Message})", ex);
+        }
+
+        _socket = socket;
+        LogListening(logger, LocalEndPoint!.Port, socket.ReceiveBufferSize, recovery.Journal.RecordCount, recovery.Reinserted);
+        int workers = Math.Max(1, Environment.ProcessorCount);
+        for (int i = 0; i < workers; i++)
+        {
+            _loops.Add(Task.Run(() => ReceiveLoopAsync(_stopping.Token), CancellationToken.None));
+        }
+
+        _loops.Add(Task.Run(WriteLoopAsync, CancellationToken.None));
+        _loops.Add(Task.Run(IndexLoopAsync, CancellationToken.None));
+        _purge = _context.Time.CreateTimer(_ => _context.PurgeExpired(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken ct)
+    {
+        var context = _context!;
+        using var processor = new DatagramProcessor(context);
+        var buffer = new byte[65_536];
+        var response = new byte[512];
+        var address = new SocketAddress(AddressFamily.InterNetworkV6);
+        var template = new IPEndPoint(IPAddress.IPv6Any, 0);
+        while (!ct.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = await _socket!.ReceiveFromAsync(buffer, SocketFlags.None, address, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            {
+                continue; // ICMP port unreachable from an earlier send, or an oversized datagram: not fatal
+            }
+
+            var source = (IPEndPoint)template.Create(address);
+            DatagramResult result;
+            try
+            {
+                result = processor.Process(buffer.AsSpan(0, length), source, response);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A bug, not bad input (the codecs return typed failures): keep listening, say so loudly.
+                LogProcessingFault(logger, ex, source.ToString());
+                continue;
+            }
+
+            if (result.SendNow)
+            {
+                Send(response.AsSpan(0, result.ResponseLength), source);
+            }
+
+            if (result.Outcome == DatagramOutcome.Persist && result.Event is { } recorded)
+            {
+                var ack = result.SendAfterDurable ? response.AsSpan(0, result.ResponseLength).ToArray() : null;
+                var pending = new PendingEvent(recorded, source, result.Source, result.MessageId, ack);
+                if (!_toJournal.Writer.TryWrite(pending))
+                {
+                    context.Abandon(recorded, result.Source, result.MessageId);
+                    context.Stats.Rejected(source.Address, RejectReason.ERR_OVERLOAD);
+                    context.Log.Rejected(RejectReason.ERR_OVERLOAD, source, context.Registry.Describe(recorded.SystemTitle), "journal queue full");
+                }
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var context = _context!;
+        var batch = new List<PendingEvent>(MaxBatch);
+        var events = new List<RecordedEvent>(MaxBatch);
+        while (await _toJournal.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            events.Clear();
+            while (batch.Count < MaxBatch && _toJournal.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+                events.Add(item.Event);
+            }
+
+            try
+            {
+                store.Journal.AppendBatch(events); // one write, one fsync: durable from here
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                LogJournalFault(logger, ex, batch.Count);
+                foreach (var p in batch)
+                {
+                    context.Abandon(p.Event, p.Endpoint, p.MessageId);
+                    context.Stats.Rejected(p.Source.Address, RejectReason.ERR_OVERLOAD);
+                    context.Log.Rejected(RejectReason.ERR_OVERLOAD, p.Source, context.Registry.Describe(p.Event.SystemTitle), "journal write failed");
+                }
+
+                continue;
+            }
+
+            foreach (var p in batch)
+            {
+                context.Commit(p.Event, p.Endpoint, p.MessageId, p.Ack);
+                if (p.Ack is not null)
+                {
+                    Send(p.Ack, p.Source);
+                }
+            }
+
+            _toIndex.Writer.TryWrite([.. events]);
+        }
+
+        _toIndex.Writer.TryComplete();
+    }
+
+    private async Task IndexLoopAsync()
+    {
+        var pending = new List<RecordedEvent>(MaxBatch * 4);
+        while (await _toIndex.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            pending.Clear();
+            while (pending.Count < MaxBatch * 4 && _toIndex.Reader.TryRead(out var events))
+            {
+                pending.AddRange(events);
+            }
+
+            try
+            {
+                store.IndexBatch(pending);
+            }
+            catch (LiteDB.LiteException ex)
+            {
+                // The events are in the journal: the next start re-indexes them.
+                LogIndexFault(logger, ex, pending.Count);
+            }
+        }
+    }
+
+    private void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    {
+        try
+        {
+            _socket!.SendTo(datagram, SocketFlags.None, destination);
+        }
+        catch (SocketException ex)
+        {
+            LogSendFault(logger, ex.SocketErrorCode.ToString(), destination.ToString());
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping.
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_socket is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _purge?.Dispose();
+        _toJournal.Writer.TryComplete();
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        _socket.Dispose();
+        if (_context is not null)
+        {
+            await _context.Log.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _purge?.Dispose();
+        _socket?.Dispose();
+        _stopping.Dispose();
+        await ValueTask.CompletedTask.ConfigureAwait(false);
+    }
+
+    private sealed record PendingEvent(RecordedEvent Event, IPEndPoint Source, CoapEndpoint Endpoint, ushort MessageId, byte[]? Ack);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
+        Message = "CoAP listener on UDP port {Port} (receive buffer {BufferBytes} bytes); journal holds {Records} events, {Reinserted} re-indexed")]
+    private static partial void LogListening(ILogger logger, int port, int bufferBytes, long records, long reinserted);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Event journal damage found at start: {TornTailBytes} torn bytes cut from the tail, {Corruptions} damaged regions reported")]
+    private static partial void LogJournalDamage(ILogger logger, long tornTailBytes, int corruptions);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Processing a datagram from {Source} failed; the listener goes on")]
+    private static partial void LogProcessingFault(ILogger logger, Exception ex, string source);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Journal write of {Count} events failed; they were not acknowledged")]
+    private static partial void LogJournalFault(ILogger logger, Exception ex, int count);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Indexing {Count} journaled events failed; the next start re-indexes them")]
+    private static partial void LogIndexFault(ILogger logger, Exception ex, int count);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Sending a response to {Destination} failed: {Error}")]
+    private static partial void LogSendFault(ILogger logger, string error, string destination);
+}

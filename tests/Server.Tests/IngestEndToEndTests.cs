@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using OpsConsole.Console.Server.Hosting;
+using OpsConsole.Engine.Ingest;
+using OpsConsole.Engine.Protocols;
+using OpsConsole.Engine.Protocols.Coap;
+using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Security;
+using OpsConsole.Engine.Storage.Events;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>Real UDP into the running host: the datagram path from socket to journal and back.</summary>
+public sealed class IngestEndToEndTests : IAsyncLifetime
+{
+    private static readonly Guid Meter1 = Guid.Parse("00000000-0000-4000-8000-000000000001");
+    private const ulong Title1 = 0x4F50530000000001UL;
+    private readonly TempFolder _folder = new();
+    private WebApplication _app = null!;
+    private UdpClient _udp = null!;
+    private string KeyFile => Path.Combine(_folder.Path, "keys", "master.key");
+
+    public async Task InitializeAsync()
+    {
+        var file = SmallNetwork.WriteTo(_folder.Path);
+        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0",
+            $"--Security:MasterKeyFile={KeyFile}", $"--Topology:File={file}"]);
+        await _app.StartAsync();
+        var port = _app.Services.GetRequiredService<UdpIngestService>().LocalEndPoint!.Port;
+        _udp = new UdpClient(AddressFamily.InterNetwork);
+        _udp.Connect(IPAddress.Loopback, port);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _udp.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private async Task<byte[]> Exchange(byte[] datagram)
+    {
+        await _udp.SendAsync(datagram);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var answer = await _udp.ReceiveAsync(timeout.Token);
+        return answer.Buffer;
+    }
+
+    private byte[] PowerDownFrame(CoapType type, ushort mid, uint counter, uint eventId)
+    {
+        var keys = MeterKeys.Derive(File.ReadAllBytes(KeyFile), Meter1);
+        var now = DateTimeOffset.UtcNow;
+        var e = new MeterEvent(Meter1, MeterEventCode.PowerDown, eventId, 1, now, now, 4200, -70, 0x8000_0000u);
+        return MeterFrameWriter.Post(type, mid, [0x42], MeterFrameWriter.Apdu(e, Title1, counter, keys));
+    }
+
+    [Fact]
+    public async Task ConfirmableEvent_IsAcknowledged204_AfterItIsInTheJournal()
+    {
+        var answer = await Exchange(PowerDownFrame(CoapType.Confirmable, 0x1234, counter: 1, eventId: 7));
+
+        Assert.Equal(CoapParseStatus.Ok, CoapMessage.TryParse(answer, out var view));
+        Assert.Equal(CoapType.Acknowledgement, view.Type);
+        Assert.Equal(CoapCode.Changed, view.Code);
+        Assert.Equal(0x1234, view.MessageId);
+        Assert.Equal([0x42], view.Token.ToArray());
+
+        // Acknowledged means durable: the event is in the journal already.
+        var journal = _app.Services.GetRequiredService<EventStore>().Journal.ReadAll();
+        Assert.Contains(journal.Records, r => r.Event.MeterId == Meter1 && r.Event.EventId == 7);
+        Assert.Equal(1, _app.Services.GetRequiredService<IngestStats>().Snapshot().Accepted);
+    }
+
+    [Fact]
+    public async Task EmptyConfirmable_Ping_GetsResetWithTheSameMessageId()
+    {
+        byte[] ping = [0x40, 0x00, 0xAB, 0xCD]; // CON, TKL 0, code 0.00, MID 0xABCD (RFC 7252 §4.3)
+
+        var answer = await Exchange(ping);
+
+        Assert.Equal([0x70, 0x00, 0xAB, 0xCD], answer);
+    }
+
+    [Fact]
+    public async Task ReplayedCounter_WithANewEvent_Gets401_AndIsLogged()
+    {
+        await Exchange(PowerDownFrame(CoapType.Confirmable, 1, counter: 5, eventId: 1));
+
+        var answer = await Exchange(PowerDownFrame(CoapType.Confirmable, 2, counter: 5, eventId: 2));
+
+        Assert.Equal(CoapParseStatus.Ok, CoapMessage.TryParse(answer, out var view));
+        Assert.Equal(CoapCode.Unauthorized, view.Code);
+        Assert.Equal(1, _app.Services.GetRequiredService<IngestStats>().Snapshot().Rejected["ERR_REPLAY"]);
+        var log = _app.Services.GetRequiredService<EventProcessorLog>();
+        await log.FlushAsync();
+        Assert.Contains(File.ReadLines(log.FilePath), l => l.Contains(" ERR_REPLAY ", StringComparison.Ordinal) && l.Contains("meter=M1", StringComparison.Ordinal));
+    }
+}
