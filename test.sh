@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every OpsConsole test. On a fresh Debian machine it first installs what the tests use
-# and nobody should have to install by hand: Chromium (browser tests) and Node/npm (the build
-# installs Leaflet from the npm registry).
+# and nobody should have to install by hand: Chromium (browser tests), libcoap's command-line
+# client (an independent CoAP peer) and Node/npm (the build installs Leaflet from npm).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v coap-client-notls >/dev/null 2>&1 || missing+=(libcoap3-bin)
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]} with apt-get"
   sudo=""

@@ -98,3 +98,104 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
         Assert.Contains(File.ReadLines(log.FilePath), l => l.Contains(" ERR_REPLAY ", StringComparison.Ordinal) && l.Contains("meter=M1", StringComparison.Ordinal));
     }
 }
+
+/// <summary>libcoap's coap-client, an implementation nobody here wrote, posting to the running head-end.</summary>
+public sealed class LibcoapInteropTests : IAsyncLifetime
+{
+    private static readonly Guid Meter2 = Guid.Parse("00000000-0000-4000-8000-000000000002");
+    private const ulong Title2 = 0x4F50530000000002UL;
+    private readonly TempFolder _folder = new();
+    private WebApplication _app = null!;
+    private int _port;
+    private string KeyFile => Path.Combine(_folder.Path, "keys", "master.key");
+
+    public async Task InitializeAsync()
+    {
+        var file = SmallNetwork.WriteTo(_folder.Path);
+        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0",
+            $"--Security:MasterKeyFile={KeyFile}", $"--Topology:File={file}"]);
+        await _app.StartAsync();
+        _port = _app.Services.GetRequiredService<UdpIngestService>().LocalEndPoint!.Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private async Task<(int ExitCode, string Output)> CoapClient(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("coap-client-notls", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("coap-client-notls is missing: install Debian's libcoap3-bin (test.sh does)", ex);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+            return (process.ExitCode, await output + await error);
+        }
+    }
+
+    private string WriteApdu(uint counter, uint eventId)
+    {
+        var keys = MeterKeys.Derive(File.ReadAllBytes(KeyFile), Meter2);
+        var now = DateTimeOffset.UtcNow;
+        var e = new MeterEvent(Meter2, MeterEventCode.PowerUp, eventId, 1, now, now, 0, -60, 0);
+        var path = Path.Combine(_folder.Path, $"apdu-{counter}.bin");
+        File.WriteAllBytes(path, MeterFrameWriter.Apdu(e, Title2, counter, keys));
+        return path;
+    }
+
+    private IReadOnlyList<RecordedEvent> Journaled() => _app.Services.GetRequiredService<EventStore>().Journal.ReadAll().Records;
+
+    [Fact]
+    public async Task CoapClient_PostingAnEncryptedEventAsCon_Gets204AndTheEventIsRecorded()
+    {
+        var apdu = WriteApdu(counter: 1, eventId: 11);
+
+        var (exit, output) = await CoapClient("-m", "post", "-t", "42", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_port}/ami/ev");
+
+        Assert.True(exit == 0, $"coap-client exited {exit}: {output}");
+        Assert.DoesNotContain("4.0", output, StringComparison.Ordinal);
+        Assert.Contains(Journaled(), r => r.Event.MeterId == Meter2 && r.Event.EventId == 11);
+    }
+
+    [Fact]
+    public async Task CoapClient_BlockWiseWith16ByteBlocks_IsReassembledAndRecorded()
+    {
+        var apdu = WriteApdu(counter: 2, eventId: 12);
+
+        var (exit, output) = await CoapClient("-m", "post", "-t", "42", "-b", "16", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_port}/ami/ev");
+
+        Assert.True(exit == 0, $"coap-client exited {exit}: {output}");
+        Assert.Contains(Journaled(), r => r.Event.MeterId == Meter2 && r.Event.EventId == 12);
+        var stats = _app.Services.GetRequiredService<IngestStats>().Snapshot();
+        Assert.True(stats.Control >= 4, $"a {new FileInfo(apdu).Length}-byte APDU in 16-byte blocks needs 2.31 answers; control = {stats.Control}");
+    }
+
+    [Fact]
+    public async Task CoapClient_WithATamperedPayload_Gets401()
+    {
+        var apdu = WriteApdu(counter: 3, eventId: 13);
+        var bytes = File.ReadAllBytes(apdu);
+        bytes[^1] ^= 0x01; // flip a bit of the GCM tag
+        File.WriteAllBytes(apdu, bytes);
+
+        var (_, output) = await CoapClient("-m", "post", "-t", "42", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_port}/ami/ev");
+
+        Assert.Contains("4.01", output, StringComparison.Ordinal);
+        Assert.Equal(1, _app.Services.GetRequiredService<IngestStats>().Snapshot().Rejected["ERR_AUTH_FAILED"]);
+    }
+}
