@@ -29,8 +29,10 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<TopologyStore>();
         services.AddSingleton<TopologyState>();
         services.AddSingleton<Ingest.IngestStats>();
-        services.AddIngest();
+        // Hosted services start in registration order: the network is in force before the
+        // listener takes its first datagram (a meter is unknown until its network is loaded).
         services.AddHostedService<TopologyBootstrapper>();
+        services.AddIngest();
         return services;
     }
 

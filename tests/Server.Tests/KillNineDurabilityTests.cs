@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using OpsConsole.Engine.Protocols;
+using OpsConsole.Engine.Protocols.Coap;
+using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Security;
+using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.Events;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>
+/// kill -9 in the middle of a storm against the real server process: no acknowledged event is
+/// lost, and the meters' retries after the restart create no duplicate.
+/// </summary>
+public sealed partial class KillNineDurabilityTests : IDisposable
+{
+    private static readonly Guid[] Meters = [.. Enumerable.Range(1, 4).Select(i => Guid.Parse($"00000000-0000-4000-8000-00000000000{i}"))];
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [GeneratedRegex(@"CoAP listener on UDP port (\d+)")]
+    private static partial Regex ListenerLine();
+
+    private sealed class ServerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ConcurrentQueue<string> _output = new();
+
+        public ServerProcess(string folder, string topology)
+        {
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "OpsConsole.Console.Server.dll"), "--urls", "http://127.0.0.1:0"])
+            {
+                WorkingDirectory = folder,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["Hes__Port"] = "0";
+            start.Environment["Storage__Path"] = Path.Combine(folder, "db");
+            start.Environment["Security__MasterKeyFile"] = Path.Combine(folder, "keys", "master.key");
+            start.Environment["Topology__File"] = topology;
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => Line(e.Data);
+            _process.ErrorDataReceived += (_, e) => Line(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            _process.EnableRaisingEvents = true;
+            _process.Exited += (_, _) => _port.TrySetException(new InvalidOperationException("the server exited: " + string.Join(Environment.NewLine, _output)));
+        }
+
+        private void Line(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            _output.Enqueue(line);
+            if (ListenerLine().Match(line) is { Success: true } m)
+            {
+                _port.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        public Task<int> Port => _port.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        public void KillNine() => _process.Kill(entireProcessTree: true); // SIGKILL: no shutdown code runs
+
+        public async Task StopGracefully()
+        {
+            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task KillNineMidStorm_LosesNoAcknowledgedEvent_AndRetriesCreateNoDuplicate()
+    {
+        var topology = SmallNetwork.WriteTo(_folder.Path);
+        const int Events = 2_000;
+        var frames = new byte[Events][];
+        var acknowledged = new ConcurrentDictionary<ushort, bool>();
+
+        using (var server = new ServerProcess(_folder.Path, topology))
+        {
+            int port = await server.Port;
+            var master = await File.ReadAllBytesAsync(Path.Combine(_folder.Path, "keys", "master.key"));
+            var now = DateTimeOffset.UtcNow;
+            for (int i = 0; i < Events; i++)
+            {
+                int m = i % Meters.Length;
+                var e = new MeterEvent(Meters[m], MeterEventCode.PowerDown, (uint)i + 1, 1, now, now, 4200, -70, 0);
+                var apdu = MeterFrameWriter.Apdu(e, 0x4F50530000000001UL + (ulong)m, (uint)(i / Meters.Length) + 1, MeterKeys.Derive(master, Meters[m]));
+                frames[i] = MeterFrameWriter.Post(CoapType.Confirmable, (ushort)(i + 1), [0x01], apdu);
+            }
+
+            using var udp = new UdpClient(AddressFamily.InterNetwork);
+            udp.Client.ReceiveBufferSize = 4 * 1024 * 1024;
+            udp.Connect(IPAddress.Loopback, port);
+            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var stopReceiving = new CancellationTokenSource();
+            var receiver = Task.Run(async () =>
+            {
+                while (!stopReceiving.IsCancellationRequested)
+                {
+                    var answer = (await udp.ReceiveAsync(stopReceiving.Token)).Buffer;
+                    if (CoapMessage.TryParse(answer, out var view) == CoapParseStatus.Ok && view.Code == CoapCode.Changed)
+                    {
+                        acknowledged[view.MessageId] = true;
+                        if (acknowledged.Count >= 200)
+                        {
+                            enough.TrySetResult();
+                        }
+                    }
+                }
+            });
+
+            foreach (var frame in frames)
+            {
+                await udp.SendAsync(frame);
+            }
+
+            await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            server.KillNine(); // in the middle: acknowledgements are still arriving
+            await stopReceiving.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiver);
+        }
+
+        var ackedBeforeKill = acknowledged.Keys.ToHashSet();
+        Assert.True(ackedBeforeKill.Count >= 200);
+
+        // Straight after the kill, before any restart: every acknowledged event is in the journal.
+        using (var afterKill = new EventJournal(EventJournal.FolderUnder(Path.Combine(_folder.Path, "db"))))
+        {
+            var read = afterKill.ReadAll();
+            var journaled = read.Records.Select(r => r.Event.EventId).ToHashSet();
+            var missing = ackedBeforeKill.Where(mid => !journaled.Contains(mid)).Order().ToList();
+            Assert.True(missing.Count == 0,
+                $"acknowledged but not journaled: {string.Join(",", missing.Take(20))} of {ackedBeforeKill.Count}; journal {read.RecordCount} records, torn {read.TornTailBytes} bytes, {read.Corruptions.Count} corruptions");
+        }
+
+        // Restart on the same storage; every meter retries everything it sent.
+        using (var server = new ServerProcess(_folder.Path, topology))
+        {
+            int port = await server.Port;
+            using var udp = new UdpClient(AddressFamily.InterNetwork);
+            udp.Connect(IPAddress.Loopback, port);
+            var unexpected = new List<string>();
+            foreach (var mid in ackedBeforeKill.Order())
+            {
+                await udp.SendAsync(frames[mid - 1]);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                while (true)
+                {
+                    var answer = (await udp.ReceiveAsync(timeout.Token)).Buffer;
+                    Assert.Equal(CoapParseStatus.Ok, CoapMessage.TryParse(answer, out var view));
+                    if (view.MessageId != mid)
+                    {
+                        unexpected.Add($"sent {mid}, got {view.MessageId} {CoapCode.Format(view.Code)}");
+                        continue;
+                    }
+
+                    Assert.True(view.Code == CoapCode.Changed, $"MID {mid}: {CoapCode.Format(view.Code)}; log: " +
+                        string.Join(" | ", File.ReadLines(Path.Combine(_folder.Path, "db", "logs", "event_processor.log")).TakeLast(3))); // recognised as already recorded
+                    break;
+                }
+            }
+
+            Assert.True(unexpected.Count == 0, string.Join("; ", unexpected.Take(20)));
+
+            await server.StopGracefully();
+        }
+
+        // Every acknowledged event is in the journal and the store, exactly once.
+        using var journal = new EventJournal(EventJournal.FolderUnder(Path.Combine(_folder.Path, "db")));
+        var records = journal.ReadAll().Records;
+        var keys = records.Select(r => r.Key).ToList();
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        var eventIds = records.Select(r => r.Event.EventId).ToHashSet();
+        Assert.All(ackedBeforeKill, mid => Assert.Contains((uint)mid, eventIds)); // MID i+1 carried event id i+1
+        using var store = new LiteStore(Path.Combine(_folder.Path, "db"));
+        Assert.Equal(keys.Count, new EventStore(store, journal).Recover().SeenKeys.Count);
+    }
+}
