@@ -31,18 +31,26 @@ public sealed partial class UdpIngestService(
     public const int MaxBatch = 1024;
     public const int ReceiveBufferBytes = 8 * 1024 * 1024;
 
-    // Overflow policy (events waiting for the journal): the writer drains hundreds of thousands of
-    // events per second, so a full queue means the disk stalls. The event is then abandoned and
-    // counted ERR_OVERLOAD without an answer: a CON meter retries, a NON is logged as lost.
+    // Overflow policy (events waiting for the journal): a full queue means the disk stalls. The
+    // event is then abandoned (its key and counter released) and counted ERR_OVERLOAD without an
+    // answer: a CON meter retries, a NON is logged as lost. FullMode.Wait is what makes TryWrite
+    // return false when full; DropWrite would report success and lose the event silently.
     private readonly Channel<PendingEvent> _toJournal = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions(65_536)
     {
-        FullMode = BoundedChannelFullMode.DropWrite,
+        FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
     });
 
-    // Journaled events waiting to be indexed: never dropped (they are durable already); unbounded
-    // because the journal, not this queue, is the record; a restart re-indexes from the journal.
-    private readonly Channel<RecordedEvent[]> _toIndex = Channel.CreateUnbounded<RecordedEvent[]>(new UnboundedChannelOptions { SingleReader = true });
+    // Overflow policy (journaled events waiting for LiteDB): they are durable already, so when
+    // indexing falls behind (LiteDB costs ~50 us an event) a batch is left to the journal and
+    // re-indexed at the next start; the skipped count is logged. Bounded so memory stays flat.
+    private readonly Channel<RecordedEvent[]> _toIndex = Channel.CreateBounded<RecordedEvent[]>(new BoundedChannelOptions(64)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+    });
+
+    private long _indexSkipped;
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
@@ -190,7 +198,10 @@ public sealed partial class UdpIngestService(
                 }
             }
 
-            _toIndex.Writer.TryWrite([.. events]);
+            if (!_toIndex.Writer.TryWrite([.. events]))
+            {
+                LogIndexBehind(logger, events.Count, Interlocked.Add(ref _indexSkipped, events.Count));
+            }
         }
 
         _toIndex.Writer.TryComplete();
@@ -199,7 +210,8 @@ public sealed partial class UdpIngestService(
     private async Task IndexLoopAsync()
     {
         var pending = new List<RecordedEvent>(MaxBatch * 4);
-        while (await _toIndex.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var ct = _stopping.Token; // on stop, pending indexing is left to the next start's recovery
+        while (!ct.IsCancellationRequested && await WaitToIndexAsync(ct).ConfigureAwait(false))
         {
             pending.Clear();
             while (pending.Count < MaxBatch * 4 && _toIndex.Reader.TryRead(out var events))
@@ -216,6 +228,18 @@ public sealed partial class UdpIngestService(
                 // The events are in the journal: the next start re-indexes them.
                 LogIndexFault(logger, ex, pending.Count);
             }
+        }
+    }
+
+    private async Task<bool> WaitToIndexAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _toIndex.Reader.WaitToReadAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -278,6 +302,10 @@ public sealed partial class UdpIngestService(
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Indexing {Count} journaled events failed; the next start re-indexes them")]
     private static partial void LogIndexFault(ILogger logger, Exception ex, int count);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning,
+        Message = "Indexing is behind: {Count} journaled events left to the next start's re-index ({Total} so far); they are durable in the journal")]
+    private static partial void LogIndexBehind(ILogger logger, int count, long total);
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Sending a response to {Destination} failed: {Error}")]
     private static partial void LogSendFault(ILogger logger, string error, string destination);
