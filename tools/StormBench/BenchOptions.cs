@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace OpsConsole.Tools.StormBench;
+
+/// <summary>Command line of the storm harness.</summary>
+internal sealed class BenchOptions
+{
+    public int Events { get; private set; } = 200_000;
+    public double Rate { get; private set; } // 0 = as fast as possible
+    public string Topology { get; private set; } = Path.Combine("networks", "ckt24.geojson");
+    public bool NonsOnly { get; private set; }
+    public int Repetitions { get; private set; } = 3;
+    public int ConEvery { get; private set; } = 100;
+    public int DurationSeconds { get; private set; } // > 0: soak mode
+    public int TransitAllowanceMs { get; private set; } = 600_000;
+    public int Senders { get; private set; } = 1;
+    public bool Profile { get; private set; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--events": o.Events = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--rate": o.Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--topology": o.Topology = Next(); break;
+                case "--nons": o.NonsOnly = true; break;
+                case "--profile": o.Profile = true; break;
+                case "--reps": o.Repetitions = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--con-every": o.ConEvery = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--duration": o.DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--transit-ms": o.TransitAllowanceMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--senders": o.Senders = Math.Clamp(int.Parse(Next(), CultureInfo.InvariantCulture), 1, 2); break;
+                case "-h" or "--help":
+                    System.Console.WriteLine("""
+                        dotnet run -c Release --project tools/StormBench -- [options]
+                          --events N        last gasps per repetition (default 200000)
+                          --rate R          datagrams per second, paced (default: as fast as possible)
+                          --topology FILE   GeoJSON with the meters (default networks/ckt24.geojson)
+                          --nons            NON only: no CON latency sample
+                          --con-every K     every K-th event is a CON latency probe (default 100)
+                          --reps R          repetitions, each with a fresh server and journal (default 3)
+                          --senders 1|2     sender threads (default 1)
+                          --transit-ms MS   Validation:TransitAllowanceMs given to the host (default 600000)
+                          --duration S      soak mode: flood for S seconds with fresh counters, memory every 10 s
+                          --profile         stage costs: Process, journal, index, socket shell (no full run)
+                        """);
+                    Environment.Exit(0);
+                    break;
+                default: throw new ArgumentException($"unknown option {args[i]} (see --help)");
+            }
+        }
+
+        if (o.NonsOnly)
+        {
+            o.ConEvery = 0;
+        }
+
+        if (o.Events < 1 || o.Repetitions < 1 || o.ConEvery < 0)
+        {
+            throw new ArgumentException("--events, --reps must be positive, --con-every not negative");
+        }
+
+        return o;
+    }
+}
