@@ -16,28 +16,19 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
 {
     private static readonly Guid Meter1 = Guid.Parse("00000000-0000-4000-8000-000000000001");
     private const ulong Title1 = 0x4F50530000000001UL;
-    private readonly TempFolder _folder = new();
-    private WebApplication _app = null!;
+    private RunningHost _host = null!;
     private UdpClient _udp = null!;
-    private string KeyFile => Path.Combine(_folder.Path, "keys", "master.key");
 
     public async Task InitializeAsync()
     {
-        var file = SmallNetwork.WriteTo(_folder.Path);
-        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0",
-            $"--Security:MasterKeyFile={KeyFile}", $"--Topology:File={file}"]);
-        await _app.StartAsync();
-        var port = _app.Services.GetRequiredService<UdpIngestService>().LocalEndPoint!.Port;
-        _udp = new UdpClient(AddressFamily.InterNetwork);
-        _udp.Connect(IPAddress.Loopback, port);
+        _host = await RunningHost.StartAsync();
+        _udp = _host.Connect();
     }
 
     public async Task DisposeAsync()
     {
         _udp.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _folder.Dispose();
+        await _host.DisposeAsync();
     }
 
     private async Task<byte[]> Exchange(byte[] datagram)
@@ -50,7 +41,7 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
 
     private byte[] PowerDownFrame(CoapType type, ushort mid, uint counter, uint eventId)
     {
-        var keys = MeterKeys.Derive(File.ReadAllBytes(KeyFile), Meter1);
+        var keys = MeterKeys.Derive(File.ReadAllBytes(_host.KeyFile), Meter1);
         var now = DateTimeOffset.UtcNow;
         var e = new MeterEvent(Meter1, MeterEventCode.PowerDown, eventId, 1, now, now, 4200, -70, 0x8000_0000u);
         return MeterFrameWriter.Post(type, mid, [0x42], MeterFrameWriter.Apdu(e, Title1, counter, keys));
@@ -68,9 +59,9 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
         Assert.Equal([0x42], view.Token.ToArray());
 
         // Acknowledged means durable: the event is in the journal already.
-        var journal = _app.Services.GetRequiredService<EventStore>().Journal.ReadAll();
+        var journal = _host.Get<EventStore>().Journal.ReadAll();
         Assert.Contains(journal.Records, r => r.Event.MeterId == Meter1 && r.Event.EventId == 7);
-        Assert.Equal(1, _app.Services.GetRequiredService<IngestStats>().Snapshot().Accepted);
+        Assert.Equal(1, _host.Get<IngestStats>().Snapshot().Accepted);
     }
 
     [Fact]
@@ -92,8 +83,8 @@ public sealed class IngestEndToEndTests : IAsyncLifetime
 
         Assert.Equal(CoapParseStatus.Ok, CoapMessage.TryParse(answer, out var view));
         Assert.Equal(CoapCode.Unauthorized, view.Code);
-        Assert.Equal(1, _app.Services.GetRequiredService<IngestStats>().Snapshot().Rejected["ERR_REPLAY"]);
-        var log = _app.Services.GetRequiredService<EventProcessorLog>();
+        Assert.Equal(1, _host.Get<IngestStats>().Snapshot().Rejected["ERR_REPLAY"]);
+        var log = _host.Get<EventProcessorLog>();
         await log.FlushAsync();
         Assert.Contains(File.ReadLines(log.FilePath), l => l.Contains(" ERR_REPLAY ", StringComparison.Ordinal) && l.Contains("meter=M1", StringComparison.Ordinal));
     }
@@ -104,26 +95,11 @@ public sealed class LibcoapInteropTests : IAsyncLifetime
 {
     private static readonly Guid Meter2 = Guid.Parse("00000000-0000-4000-8000-000000000002");
     private const ulong Title2 = 0x4F50530000000002UL;
-    private readonly TempFolder _folder = new();
-    private WebApplication _app = null!;
-    private int _port;
-    private string KeyFile => Path.Combine(_folder.Path, "keys", "master.key");
+    private RunningHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        var file = SmallNetwork.WriteTo(_folder.Path);
-        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0",
-            $"--Security:MasterKeyFile={KeyFile}", $"--Topology:File={file}"]);
-        await _app.StartAsync();
-        _port = _app.Services.GetRequiredService<UdpIngestService>().LocalEndPoint!.Port;
-    }
+    public async Task InitializeAsync() => _host = await RunningHost.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _folder.Dispose();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     private async Task<(int ExitCode, string Output)> CoapClient(params string[] args)
     {
@@ -150,22 +126,22 @@ public sealed class LibcoapInteropTests : IAsyncLifetime
 
     private string WriteApdu(uint counter, uint eventId)
     {
-        var keys = MeterKeys.Derive(File.ReadAllBytes(KeyFile), Meter2);
+        var keys = MeterKeys.Derive(File.ReadAllBytes(_host.KeyFile), Meter2);
         var now = DateTimeOffset.UtcNow;
         var e = new MeterEvent(Meter2, MeterEventCode.PowerUp, eventId, 1, now, now, 0, -60, 0);
-        var path = Path.Combine(_folder.Path, $"apdu-{counter}.bin");
+        var path = Path.Combine(_host.Folder.Path, $"apdu-{counter}.bin");
         File.WriteAllBytes(path, MeterFrameWriter.Apdu(e, Title2, counter, keys));
         return path;
     }
 
-    private IReadOnlyList<RecordedEvent> Journaled() => _app.Services.GetRequiredService<EventStore>().Journal.ReadAll().Records;
+    private IReadOnlyList<RecordedEvent> Journaled() => _host.Get<EventStore>().Journal.ReadAll().Records;
 
     [Fact]
     public async Task CoapClient_PostingAnEncryptedEventAsCon_Gets204AndTheEventIsRecorded()
     {
         var apdu = WriteApdu(counter: 1, eventId: 11);
 
-        var (exit, output) = await CoapClient("-m", "post", "-t", "42", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_port}/ami/ev");
+        var (exit, output) = await CoapClient("-m", "post", "-t", "42", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_host.UdpPort}/ami/ev");
 
         Assert.True(exit == 0, $"coap-client exited {exit}: {output}");
         Assert.DoesNotContain("4.0", output, StringComparison.Ordinal);
@@ -177,11 +153,11 @@ public sealed class LibcoapInteropTests : IAsyncLifetime
     {
         var apdu = WriteApdu(counter: 2, eventId: 12);
 
-        var (exit, output) = await CoapClient("-m", "post", "-t", "42", "-b", "16", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_port}/ami/ev");
+        var (exit, output) = await CoapClient("-m", "post", "-t", "42", "-b", "16", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_host.UdpPort}/ami/ev");
 
         Assert.True(exit == 0, $"coap-client exited {exit}: {output}");
         Assert.Contains(Journaled(), r => r.Event.MeterId == Meter2 && r.Event.EventId == 12);
-        var stats = _app.Services.GetRequiredService<IngestStats>().Snapshot();
+        var stats = _host.Get<IngestStats>().Snapshot();
         Assert.True(stats.Control >= 4, $"a {new FileInfo(apdu).Length}-byte APDU in 16-byte blocks needs 2.31 answers; control = {stats.Control}");
     }
 
@@ -193,9 +169,9 @@ public sealed class LibcoapInteropTests : IAsyncLifetime
         bytes[^1] ^= 0x01; // flip a bit of the GCM tag
         File.WriteAllBytes(apdu, bytes);
 
-        var (_, output) = await CoapClient("-m", "post", "-t", "42", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_port}/ami/ev");
+        var (_, output) = await CoapClient("-m", "post", "-t", "42", "-f", apdu, "-B", "10", $"coap://127.0.0.1:{_host.UdpPort}/ami/ev");
 
         Assert.Contains("4.01", output, StringComparison.Ordinal);
-        Assert.Equal(1, _app.Services.GetRequiredService<IngestStats>().Snapshot().Rejected["ERR_AUTH_FAILED"]);
+        Assert.Equal(1, _host.Get<IngestStats>().Snapshot().Rejected["ERR_AUTH_FAILED"]);
     }
 }

@@ -15,33 +15,24 @@ public sealed class UdpRobustnessTests : IAsyncLifetime
 {
     private static readonly Guid Meter1 = Guid.Parse("00000000-0000-4000-8000-000000000001");
     private const ulong Title1 = 0x4F50530000000001UL;
-    private readonly TempFolder _folder = new();
-    private WebApplication _app = null!;
+    private RunningHost _host = null!;
     private UdpClient _udp = null!;
-    private string KeyFile => Path.Combine(_folder.Path, "keys", "master.key");
 
     public async Task InitializeAsync()
     {
-        var file = SmallNetwork.WriteTo(_folder.Path);
-        _app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(_folder.Path, "db")}", "--Hes:Port=0",
-            $"--Security:MasterKeyFile={KeyFile}", $"--Topology:File={file}"]);
-        await _app.StartAsync();
-        _udp = new UdpClient(AddressFamily.InterNetwork);
-        _udp.Client.ReceiveBufferSize = 8 * 1024 * 1024;
-        _udp.Connect(IPAddress.Loopback, _app.Services.GetRequiredService<UdpIngestService>().LocalEndPoint!.Port);
+        _host = await RunningHost.StartAsync();
+        _udp = _host.Connect();
     }
 
     public async Task DisposeAsync()
     {
         _udp.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        _folder.Dispose();
+        await _host.DisposeAsync();
     }
 
     private byte[] ValidFrame(CoapType type, ushort mid, uint counter, uint eventId)
     {
-        var keys = MeterKeys.Derive(File.ReadAllBytes(KeyFile), Meter1);
+        var keys = MeterKeys.Derive(File.ReadAllBytes(_host.KeyFile), Meter1);
         var now = DateTimeOffset.UtcNow;
         var e = new MeterEvent(Meter1, MeterEventCode.PowerDown, eventId, 1, now, now, 4200, -70, 0);
         return MeterFrameWriter.Post(type, mid, [0x07], MeterFrameWriter.Apdu(e, Title1, counter, keys));
@@ -68,7 +59,7 @@ public sealed class UdpRobustnessTests : IAsyncLifetime
     {
         var random = new Random(20261124);
         var template = ValidFrame(CoapType.NonConfirmable, 1, 1, 1);
-        var stats = _app.Services.GetRequiredService<IngestStats>();
+        var stats = _host.Get<IngestStats>();
         const int Total = 100_000;
         const int Burst = 1_000;
         int sent = 0;
