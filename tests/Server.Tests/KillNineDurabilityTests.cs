@@ -142,7 +142,13 @@ public sealed partial class KillNineDurabilityTests : IDisposable
             await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
             server.KillNine(); // in the middle: acknowledgements are still arriving
             await stopReceiving.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiver);
+            try
+            {
+                await receiver; // ends by cancellation, or normally if it was between two receives
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         var ackedBeforeKill = acknowledged.Keys.ToHashSet();
