@@ -69,13 +69,13 @@ public sealed class DatagramProcessor : IDisposable
         }
 
         DateTimeOffset receivedAt = _context.Time.GetUtcNow();
-        IPAddress gateway = GatewayFilter.Normalize(source.Address);
+        bool allowed = _context.Gateways.IsAllowed(source.Address, out IPAddress gateway);
         var endpoint = CoapEndpoint.From(source);
         var call = new Call(endpoint, gateway);
 
         // a) gateway
         _context.Stats.Received(gateway);
-        if (!_context.Gateways.IsAllowed(source.Address))
+        if (!allowed)
         {
             return Reject(call, RejectReason.ERR_GATEWAY_DENIED, null, Detail($"len={datagram.Length}"));
         }

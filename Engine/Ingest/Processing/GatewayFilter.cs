@@ -52,13 +52,19 @@ public sealed class GatewayFilter
     public IReadOnlyList<IPNetwork> Networks => _networks;
 
     /// <summary>True when <paramref name="address"/> (IPv4, IPv6 or IPv4-mapped IPv6) lies in an allowed range.</summary>
-    public bool IsAllowed(IPAddress address)
+    public bool IsAllowed(IPAddress address) => IsAllowed(address, out _);
+
+    /// <summary>
+    /// As <see cref="IsAllowed(IPAddress)"/>, also giving the address in the form counters use
+    /// (<see cref="Normalize"/>), so the listener maps each datagram's address once.
+    /// </summary>
+    public bool IsAllowed(IPAddress address, out IPAddress normalized)
     {
-        ArgumentNullException.ThrowIfNull(address);
-        IPAddress? mapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : null;
+        normalized = Normalize(address);
+        bool mapped = !ReferenceEquals(normalized, address);
         foreach (IPNetwork network in _networks)
         {
-            if (network.Contains(address) || (mapped is not null && network.Contains(mapped)))
+            if (network.Contains(address) || (mapped && network.Contains(normalized)))
             {
                 return true;
             }
