@@ -157,9 +157,7 @@ public sealed partial class UdpIngestService(
                 var pending = new PendingEvent(recorded, source, result.Source, result.MessageId, ack);
                 if (!_toJournal.Writer.TryWrite(pending))
                 {
-                    context.Abandon(recorded, result.Source, result.MessageId);
-                    context.Stats.Rejected(source.Address, RejectReason.ERR_OVERLOAD);
-                    context.Log.Rejected(RejectReason.ERR_OVERLOAD, source, context.Registry.Describe(recorded.SystemTitle), "journal queue full");
+                    context.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full");
                 }
             }
         }
@@ -190,9 +188,7 @@ public sealed partial class UdpIngestService(
                 LogJournalFault(logger, ex, batch.Count);
                 foreach (var p in batch)
                 {
-                    context.Abandon(p.Event, p.Endpoint, p.MessageId);
-                    context.Stats.Rejected(p.Source.Address, RejectReason.ERR_OVERLOAD);
-                    context.Log.Rejected(RejectReason.ERR_OVERLOAD, p.Source, context.Registry.Describe(p.Event.SystemTitle), "journal write failed");
+                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed");
                 }
 
                 continue;

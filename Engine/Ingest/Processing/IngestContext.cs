@@ -109,6 +109,19 @@ public sealed class IngestContext
     }
 
     /// <summary>True (once) when this counter belongs to an event whose persistence was abandoned.</summary>
+    /// <summary>
+    /// The head-end could not take <paramref name="recorded"/> (journal queue full, or the journal
+    /// write failed): <see cref="Abandon"/> it and count and log it <c>ERR_OVERLOAD</c>, with the
+    /// gateway address in the same form as every other rejection.
+    /// </summary>
+    public void RejectOverloaded(RecordedEvent recorded, CoapEndpoint source, ushort messageId, string why)
+    {
+        Abandon(recorded, source, messageId);
+        var endpoint = source.ToIPEndPoint();
+        Stats.Rejected(endpoint.Address, RejectReason.ERR_OVERLOAD);
+        Log.Rejected(RejectReason.ERR_OVERLOAD, endpoint, Registry.Describe(recorded.SystemTitle), why);
+    }
+
     internal bool TryReclaimAbandoned(ulong systemTitle, uint counter) =>
         !_abandonedCounters.IsEmpty && _abandonedCounters.TryRemove((systemTitle, counter), out _);
 
