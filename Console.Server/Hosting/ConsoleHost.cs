@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client;
 using OpsConsole.Engine;
+using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Console.Server.Hosting;
@@ -62,6 +64,8 @@ public static class ConsoleHost
     {
         OptionsValidationException o => "invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, o.Failures.Select(f => "  " + f)),
         TopologyLoadException t => t.Message,
+        StartupException s => s.Message,
+        MasterKeyFileException k => k.Message,
         InvalidOperationException i when i.Message.Contains("configuration value", StringComparison.Ordinal) => "invalid configuration: " + i.Message,
         AggregateException a when a.InnerExceptions.Count == 1 => DescribeStartupFailure(a.InnerExceptions[0]),
         _ when ex.InnerException is not null => DescribeStartupFailure(ex.InnerException),

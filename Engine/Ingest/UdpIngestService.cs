@@ -84,7 +84,7 @@ public sealed partial class UdpIngestService(
         catch (SocketException ex)
         {
             socket.Dispose();
-            throw new InvalidOperationException($"Hes:Port = {hes.Value.Port}: cannot listen on UDP port ({ex.SocketErrorCode}: {ex.Message})", ex);
+            throw new StartupException($"Hes:Port = {hes.Value.Port}: cannot listen on this UDP port ({ex.SocketErrorCode}: {ex.Message})", ex);
         }
 
         _socket = socket;

@@ -52,6 +52,37 @@ public class ConfigurationStartupTests
     }
 
     [Fact]
+    public async Task Start_WithTheUdpPortInUse_FailsNamingHesPort()
+    {
+        using var folder = new TempFolder();
+        using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp) { DualMode = true };
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, 0));
+        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
+        string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:Path={folder.Path}", $"--Hes:Port={port}", TempFolder.KeyFileArg()];
+        await using var app = ConsoleHost.Build(args);
+
+        var ex = await Record.ExceptionAsync(() => app.StartAsync());
+
+        Assert.NotNull(ex);
+        Assert.Contains($"Hes:Port = {port}: cannot listen", ConsoleHost.DescribeStartupFailure(ex), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WithAMasterKeyFileOthersCanRead_FailsNamingTheKey()
+    {
+        using var folder = new TempFolder();
+        var keyFile = Path.Combine(folder.Path, "master.key");
+        await File.WriteAllBytesAsync(keyFile, new byte[32]);
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await using var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={folder.Path}", "--Hes:Port=0", $"--Security:MasterKeyFile={keyFile}"]);
+
+        var ex = await Record.ExceptionAsync(() => app.StartAsync());
+
+        Assert.NotNull(ex);
+        Assert.Contains("Security:MasterKeyFile", ConsoleHost.DescribeStartupFailure(ex), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_WithSeveralInvalidValues_ReportsThemAll()
     {
         using var folder = new TempFolder();
