@@ -158,6 +158,58 @@ public sealed class EventStoreTests(ITestOutputHelper output) : TempFolder
         Assert.Equal(a.Concat(b).OrderByDescending(e => e.ReceivedAt).Take(5), run.Store.Recent(5));
     }
 
+    [Fact]
+    public void StoreBatch_ManyEvents_OneLiteDbDocumentPerBatch()
+    {
+        using var run = new Instance(Folder);
+        run.Store.StoreBatch(StorageTestEvents.Batch(0, 500, meter: 12));
+        run.Store.StoreBatch(StorageTestEvents.Batch(500, 300, meter: 13));
+
+        Assert.Equal(2, run.Lite.Database.GetCollection(EventStore.CollectionName).Count());
+        Assert.Equal(800, run.Store.Count());
+    }
+
+    [Fact]
+    public void Recover_DamagedLiteDbDocument_IsReplacedFromTheJournal()
+    {
+        var events = StorageTestEvents.Batch(0, 20, meter: 14);
+        using (var run = new Instance(Folder))
+        {
+            run.Store.StoreBatch(events);
+            var col = run.Lite.Database.GetCollection(EventStore.CollectionName);
+            var doc = col.FindById(1);
+            byte[] bytes = doc["events"].AsBinary;
+            bytes[2] = 0xEE; // the first record's version byte (after its 2-byte length)
+            doc["events"] = bytes;
+            col.Update(doc);
+        }
+
+        using var restarted = new Instance(Folder);
+        var recovery = restarted.Store.Recover();
+
+        Assert.Equal(20, recovery.Reinserted);
+        Assert.Equal(events.OrderByDescending(e => e.ReceivedAt), restarted.Store.ByMeter(StorageTestEvents.MeterId(14)));
+        Assert.Equal(1, restarted.Lite.Database.GetCollection(EventStore.CollectionName).Count());
+    }
+
+    [Fact]
+    public void ForEach_AfterRestart_YieldsEveryEventInStoredOrder()
+    {
+        var a = StorageTestEvents.Batch(0, 5, meter: 15);
+        var b = StorageTestEvents.Batch(0, 3, meter: 16);
+        using (var run = new Instance(Folder))
+        {
+            run.Store.StoreBatch(a);
+            run.Store.StoreBatch(b);
+        }
+
+        using var restarted = new Instance(Folder);
+        var seen = new List<RecordedEvent>();
+        restarted.Store.ForEach(seen.Add);
+
+        Assert.Equal(a.Concat(b), seen);
+    }
+
     [Fact(Skip = "measurement for the ingest batching, not a check; run by hand")]
     public void StoreBatch_Throughput_Measurement()
     {
