@@ -29,6 +29,13 @@ public sealed partial class UdpIngestService(
     ILogger<UdpIngestService> logger) : IHostedService, IAsyncDisposable
 {
     public const int MaxBatch = 1024;
+
+    /// <summary>
+    /// GCM cache slots per receive worker: ~5.6 MiB each. A co-op's whole meter set fits, so a power-up
+    /// after a last gasp finds its cipher ready; on a million-meter network a storm misses anyway
+    /// (one frame per meter), costing ~1.2 µs more per frame (MeterCipherCache remarks).
+    /// </summary>
+    public const int CipherSlotsPerWorker = 4096;
     public const int ReceiveBufferBytes = 8 * 1024 * 1024;
 
     // Overflow policy (events waiting for the journal): a full queue means the disk stalls. The
@@ -42,8 +49,8 @@ public sealed partial class UdpIngestService(
     });
 
     // Overflow policy (journaled events waiting for LiteDB): they are durable already, so when
-    // indexing falls behind (LiteDB costs ~50 us an event) a batch is left to the journal and
-    // re-indexed at the next start; the skipped count is logged. Bounded so memory stays flat.
+    // storing falls behind (one LiteDB document per batch) a batch is left to the journal and
+    // stored at the next start; the skipped count is logged. Bounded so memory stays flat.
     private readonly Channel<RecordedEvent[]> _toIndex = Channel.CreateBounded<RecordedEvent[]>(new BoundedChannelOptions(64)
     {
         FullMode = BoundedChannelFullMode.Wait,
@@ -54,15 +61,18 @@ public sealed partial class UdpIngestService(
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
-    private Socket? _socket;
+    private const int SolSocket = 1;   // Linux SOL_SOCKET
+    private const int SoReusePort = 15; // Linux SO_REUSEPORT
+
+    private List<Socket> _sockets = [];
     private IngestContext? _context;
     private ITimer? _purge;
 
     /// <summary>The bound endpoint (the real port when <c>Hes:Port</c> is 0); null before start.</summary>
-    public IPEndPoint? LocalEndPoint => _socket?.LocalEndPoint as IPEndPoint;
+    public IPEndPoint? LocalEndPoint => _sockets.Count > 0 ? _sockets[0].LocalEndPoint as IPEndPoint : null;
 
     /// <summary>True while the socket is bound and every loop runs.</summary>
-    public bool IsListening => _socket is not null && _loops.Count > 0 && _loops.TrueForAll(t => !t.IsCompleted);
+    public bool IsListening => _sockets.Count > 0 && _loops.Count > 0 && _loops.TrueForAll(t => !t.IsCompleted);
 
     public IngestContext Context => _context ?? throw new InvalidOperationException("the listener has not started");
 
@@ -75,28 +85,16 @@ public sealed partial class UdpIngestService(
         }
 
         _context = contexts.Create(recovery);
-        var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
-        try
-        {
-            socket.ReceiveBufferSize = ReceiveBufferBytes;
-            socket.Bind(new IPEndPoint(IPAddress.IPv6Any, hes.Value.Port));
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            throw new StartupException($"Hes:Port = {hes.Value.Port}: cannot listen on this UDP port ({ex.SocketErrorCode}: {ex.Message})", ex);
-        }
-
-        _socket = socket;
-        LogListening(logger, LocalEndPoint!.Port, socket.ReceiveBufferSize, recovery.Journal.RecordCount, recovery.Reinserted);
-        // Dedicated threads with blocking receives: async receive loops that always find a
-        // datagram waiting never yield their pool thread, starving the journal writer's
-        // continuations (StormBench: accepted events stalled at the queue capacity), and a
-        // blocking receive costs ~3 us against 8-13 us async (PERFORMANCE-NOTES).
         int workers = Math.Max(1, Environment.ProcessorCount);
+        _sockets = OpenSockets(hes.Value.Port, workers);
+        LogListening(logger, LocalEndPoint!.Port, _sockets[0].ReceiveBufferSize, _sockets.Count, recovery.Journal.RecordCount, recovery.Reinserted);
+        // Dedicated threads with blocking waits: async receive loops that always find a datagram
+        // waiting never yield their pool thread, starving the journal writer's continuations
+        // (StormBench: accepted events stalled at the queue capacity).
         for (int i = 0; i < workers; i++)
         {
-            _loops.Add(Task.Factory.StartNew(() => ReceiveLoop(_stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            var socket = _sockets[i % _sockets.Count];
+            _loops.Add(Task.Factory.StartNew(() => ReceiveLoop(socket, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
 
         _loops.Add(Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
@@ -105,60 +103,139 @@ public sealed partial class UdpIngestService(
         return Task.CompletedTask;
     }
 
-    private void ReceiveLoop(CancellationToken ct)
+    /// <summary>
+    /// One socket per receive worker on the same port (Linux <c>SO_REUSEPORT</c>): the kernel hashes each
+    /// sender's address and port to one socket, so a gateway's datagrams stay in order through one worker.
+    /// Two workers sharing a socket reorder a meter's frames, and the replay check (strictly increasing
+    /// invocation counters, wire-format.md §2) then rejects the later-processed earlier frame as a replay.
+    /// The price: one gateway's traffic is handled by one worker. Where <c>SO_REUSEPORT</c> is missing, one
+    /// socket and one worker.
+    /// </summary>
+    /// <remarks>
+    /// <c>SO_REUSEPORT</c> would let a second head-end of the same user join the group and silently take
+    /// half the traffic; so a fixed port is first bound once without it, which fails when anyone holds it.
+    /// </remarks>
+    private static List<Socket> OpenSockets(int port, int workers)
     {
-        var context = _context!;
-        using var processor = new DatagramProcessor(context);
-        var buffer = new byte[65_536];
-        var response = new byte[512];
-        var address = new SocketAddress(AddressFamily.InterNetworkV6);
-        var template = new IPEndPoint(IPAddress.IPv6Any, 0);
-        while (!ct.IsCancellationRequested)
+        if (port != 0)
         {
-            int length;
+            using var probe = NewSocket();
+            Bind(probe, port);
+        }
+
+        var sockets = new List<Socket>(workers);
+        try
+        {
+            for (int i = 0; i < workers; i++)
+            {
+                var socket = NewSocket();
+                sockets.Add(socket);
+                bool grouped = OperatingSystem.IsLinux() && TrySetReusePort(socket);
+                Bind(socket, i == 0 ? port : ((IPEndPoint)sockets[0].LocalEndPoint!).Port);
+                if (!grouped)
+                {
+                    break;
+                }
+            }
+
+            return sockets;
+        }
+        catch
+        {
+            sockets.ForEach(s => s.Dispose());
+            throw;
+        }
+
+        static Socket NewSocket() => new(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true, ReceiveBufferSize = ReceiveBufferBytes };
+
+        static void Bind(Socket socket, int port)
+        {
             try
             {
-                length = _socket!.ReceiveFrom(buffer, SocketFlags.None, address);
+                socket.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
+            }
+            catch (SocketException ex)
+            {
+                throw new StartupException($"Hes:Port = {port}: cannot listen on this UDP port ({ex.SocketErrorCode}: {ex.Message})", ex);
+            }
+        }
+
+        static bool TrySetReusePort(Socket socket)
+        {
+            try
+            {
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private void ReceiveLoop(Socket socket, CancellationToken ct)
+    {
+        var context = _context!;
+        using var processor = new DatagramProcessor(context, CipherSlotsPerWorker);
+        using var receiver = new BatchReceiver(socket);
+        var response = new byte[512];
+        while (!ct.IsCancellationRequested)
+        {
+            ReadOnlySpan<BatchReceiver.Datagram> batch;
+            try
+            {
+                batch = receiver.Receive();
             }
             catch (ObjectDisposedException)
             {
-                break; // stopping: the socket was closed to end the blocking receive
+                break; // stopping
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize)
             {
-                continue; // ICMP port unreachable from an earlier send, or an oversized datagram: not fatal
+                continue; // ICMP port unreachable from an earlier send: not fatal
             }
             catch (SocketException) when (ct.IsCancellationRequested)
             {
                 break;
             }
 
-            var source = (IPEndPoint)template.Create(address);
-            DatagramResult result;
-            try
+            foreach (ref readonly var datagram in batch)
             {
-                result = processor.Process(buffer.AsSpan(0, length), source, response);
+                Handle(processor, socket, datagram, response);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // A bug, not bad input (the codecs return typed failures): keep listening, say so loudly.
-                LogProcessingFault(logger, ex, source.ToString());
-                continue;
-            }
+        }
+    }
 
-            if (result.SendNow)
-            {
-                Send(response.AsSpan(0, result.ResponseLength), source);
-            }
+    private void Handle(DatagramProcessor processor, Socket socket, in BatchReceiver.Datagram datagram, byte[] response)
+    {
+        var source = datagram.Source;
+        DatagramResult result;
+        try
+        {
+            result = datagram.Truncated
+                ? processor.RejectOversized(source, datagram.Length, BatchReceiver.SlotBytes)
+                : processor.Process(datagram.Payload, source, response);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug, not bad input (the codecs return typed failures): keep listening, say so loudly.
+            LogProcessingFault(logger, ex, source.ToString());
+            return;
+        }
 
-            if (result.Outcome == DatagramOutcome.Persist && result.Event is { } recorded)
+        if (result.SendNow)
+        {
+            Send(socket, response.AsSpan(0, result.ResponseLength), source);
+        }
+
+        if (result.Outcome == DatagramOutcome.Persist && result.Event is { } recorded)
+        {
+            var ack = result.SendAfterDurable ? response.AsSpan(0, result.ResponseLength).ToArray() : null;
+            var pending = new PendingEvent(recorded, source, socket, result.Source, result.MessageId, ack);
+            if (!_toJournal.Writer.TryWrite(pending))
             {
-                var ack = result.SendAfterDurable ? response.AsSpan(0, result.ResponseLength).ToArray() : null;
-                var pending = new PendingEvent(recorded, source, result.Source, result.MessageId, ack);
-                if (!_toJournal.Writer.TryWrite(pending))
-                {
-                    context.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full");
-                }
+                _context!.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full");
             }
         }
     }
@@ -199,7 +276,7 @@ public sealed partial class UdpIngestService(
                 context.Commit(p.Event, p.Endpoint, p.MessageId, p.Ack);
                 if (p.Ack is not null)
                 {
-                    Send(p.Ack, p.Source);
+                    Send(p.Socket, p.Ack, p.Source);
                 }
             }
 
@@ -248,11 +325,11 @@ public sealed partial class UdpIngestService(
         }
     }
 
-    private void Send(ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    private void Send(Socket socket, ReadOnlySpan<byte> datagram, IPEndPoint destination)
     {
         try
         {
-            _socket!.SendTo(datagram, SocketFlags.None, destination);
+            socket.SendTo(datagram, SocketFlags.None, destination);
         }
         catch (SocketException ex)
         {
@@ -266,14 +343,14 @@ public sealed partial class UdpIngestService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_socket is null)
+        if (_sockets.Count == 0)
         {
             return;
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false); // receive loops see it within BatchReceiver.IdlePoll
         _purge?.Dispose();
-        _socket.Dispose(); // ends the blocking receives; ACKs still queued are lost, their events are durable
+        _sockets.ForEach(s => s.Dispose()); // ACKs still queued are lost; their events are durable
         _toJournal.Writer.TryComplete();
         await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (_context is not null)
@@ -285,16 +362,16 @@ public sealed partial class UdpIngestService(
     public async ValueTask DisposeAsync()
     {
         _purge?.Dispose();
-        _socket?.Dispose();
+        _sockets.ForEach(s => s.Dispose());
         _stopping.Dispose();
         await ValueTask.CompletedTask.ConfigureAwait(false);
     }
 
-    private sealed record PendingEvent(RecordedEvent Event, IPEndPoint Source, CoapEndpoint Endpoint, ushort MessageId, byte[]? Ack);
+    private sealed record PendingEvent(RecordedEvent Event, IPEndPoint Source, Socket Socket, CoapEndpoint Endpoint, ushort MessageId, byte[]? Ack);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
-        Message = "CoAP listener on UDP port {Port} (receive buffer {BufferBytes} bytes); journal holds {Records} events, {Reinserted} re-indexed")]
-    private static partial void LogListening(ILogger logger, int port, int bufferBytes, long records, long reinserted);
+        Message = "CoAP listener on UDP port {Port} (receive buffer {BufferBytes} bytes, {Sockets} sockets); journal holds {Records} events, {Reinserted} re-indexed")]
+    private static partial void LogListening(ILogger logger, int port, int bufferBytes, int sockets, long records, long reinserted);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Event journal damage found at start: {TornTailBytes} torn bytes cut from the tail, {Corruptions} damaged regions reported")]
     private static partial void LogJournalDamage(ILogger logger, long tornTailBytes, int corruptions);

@@ -68,6 +68,21 @@ public class ConfigurationStartupTests
     }
 
     [Fact]
+    public async Task Start_OnThePortOfARunningHeadEnd_FailsNamingHesPort()
+    {
+        // The listener's sockets share their port (SO_REUSEPORT); a second head-end must not join them.
+        await using var running = await RunningHost.StartAsync();
+        using var folder = new TempFolder();
+        string[] args = ["--urls=http://127.0.0.1:0", $"--Storage:Path={folder.Path}", $"--Hes:Port={running.UdpPort}", TempFolder.KeyFileArg()];
+        await using var app = ConsoleHost.Build(args);
+
+        var ex = await Record.ExceptionAsync(() => app.StartAsync());
+
+        Assert.NotNull(ex);
+        Assert.Contains($"Hes:Port = {running.UdpPort}: cannot listen", ConsoleHost.DescribeStartupFailure(ex), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_WithAMasterKeyFileOthersCanRead_FailsNamingTheKey()
     {
         using var folder = new TempFolder();

@@ -58,10 +58,11 @@ internal static class Proc
         }
     }
 
-    /// <summary>The drops column of the UDP socket bound to <paramref name="port"/> (/proc/net/udp and udp6), or -1.</summary>
+    /// <summary>The drops column summed over the UDP sockets bound to <paramref name="port"/> (/proc/net/udp and udp6), or -1.</summary>
     public static long SocketDrops(int port)
     {
         string hex = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        long total = -1;
         foreach (var file in new[] { "/proc/net/udp", "/proc/net/udp6" })
         {
             if (!File.Exists(file))
@@ -74,12 +75,12 @@ internal static class Proc
                 var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (cols.Length > 12 && cols[1].EndsWith(hex, StringComparison.Ordinal))
                 {
-                    return long.Parse(cols[^1], CultureInfo.InvariantCulture);
+                    total = Math.Max(total, 0) + long.Parse(cols[^1], CultureInfo.InvariantCulture);
                 }
             }
         }
 
-        return -1;
+        return total;
     }
 
     /// <summary>System-wide UDP receive-buffer errors: Udp RcvbufErrors (/proc/net/snmp) + Udp6RcvbufErrors (/proc/net/snmp6).</summary>

@@ -235,17 +235,41 @@ static void WaitQuiet(Func<long> counter, TimeSpan quiet, TimeSpan max)
 
 static Storm BuildStorm(FrameFactory factory, int events, int conEvery, DateTimeOffset now, uint counterBase)
 {
-    int probes = conEvery > 0 ? events / conEvery : 0;
-    int nons = events - probes;
-    int sockets = Math.Max(1, (nons + Storm.MessagesPerSocket - 1) / Storm.MessagesPerSocket);
+    // Each meter sends through one gateway (socket), as in the field: its frames arrive in order on one
+    // endpoint. Probe meters (every conEvery-th meter) send all their frames as CONs through the probe
+    // socket, whose ACKs are timed; the others send NONs through one of the gateway sockets, enough of
+    // them that no socket carries more than 65,536 Message IDs (RFC 7252 §4.5).
+    bool IsProbe(int meter) => conEvery > 0 && meter % conEvery == conEvery - 1;
+    int sockets = 8;
+    while (true)
+    {
+        var perSocket = new int[sockets];
+        for (int i = 0; i < events; i++)
+        {
+            int m = i % factory.Count;
+            if (!IsProbe(m))
+            {
+                perSocket[m % sockets]++;
+            }
+        }
+
+        if (perSocket.Max() <= Storm.MessagesPerSocket)
+        {
+            break;
+        }
+
+        sockets *= 2;
+    }
+
     var frames = new byte[events][];
     var route = new int[events];
-    int nonIndex = 0, probeIndex = 0;
+    var nextMid = new int[sockets];
+    int probeIndex = 0;
     for (int i = 0; i < events; i++)
     {
         int meter = i % factory.Count;
         uint round = (uint)(i / factory.Count) + 1 + counterBase;
-        bool con = conEvery > 0 && i % conEvery == conEvery - 1 && probeIndex < probes;
+        bool con = IsProbe(meter) && probeIndex < Storm.MessagesPerSocket;
         ushort mid;
         if (con)
         {
@@ -255,9 +279,9 @@ static Storm BuildStorm(FrameFactory factory, int events, int conEvery, DateTime
         }
         else
         {
-            mid = (ushort)(nonIndex / sockets);
-            route[i] = nonIndex % sockets;
-            nonIndex++;
+            int socket = meter % sockets;
+            mid = (ushort)nextMid[socket]++;
+            route[i] = socket;
         }
 
         frames[i] = factory.LastGasp(meter, counter: round, eventId: round, con ? CoapType.Confirmable : CoapType.NonConfirmable, mid, now);
@@ -292,7 +316,7 @@ internal sealed class Host : IAsyncDisposable
 
     /// <summary>SO_RCVBUF of the product's socket as Linux reports it (twice the usable bytes), read by reflection: the product does not expose it.</summary>
     public int EffectiveReceiveBuffer =>
-        typeof(UdpIngestService).GetField("_socket", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(Service) is Socket s ? s.ReceiveBufferSize : -1;
+        typeof(UdpIngestService).GetField("_sockets", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(Service) is List<Socket> { Count: > 0 } s ? s[0].ReceiveBufferSize : -1;
 
     public static async Task<Host> StartAsync(string folder, string topology, int transitMs)
     {

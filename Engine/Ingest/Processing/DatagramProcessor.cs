@@ -250,6 +250,21 @@ public sealed class DatagramProcessor : IDisposable
         return call.Result(DatagramOutcome.Persist, ack) with { Event = recorded, SendAfterDurable = ack > 0 };
     }
 
+    /// <summary>
+    /// Counts and logs a datagram longer than the receiver's buffer (<paramref name="limit"/> bytes):
+    /// ERR_MALFORMED_COAP without an answer, or ERR_GATEWAY_DENIED when its source is not allowed.
+    /// </summary>
+    public DatagramResult RejectOversized(IPEndPoint source, int length, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        bool allowed = _context.Gateways.IsAllowed(source.Address, out IPAddress gateway);
+        var call = new Call(CoapEndpoint.From(source), gateway);
+        _context.Stats.Received(gateway);
+        return allowed
+            ? Reject(call, RejectReason.ERR_MALFORMED_COAP, null, Detail($"reason=Oversized len={length} max={limit}"))
+            : Reject(call, RejectReason.ERR_GATEWAY_DENIED, null, Detail($"len={length}"));
+    }
+
     public void Dispose() => _decoder.Dispose();
 
     private DatagramResult Reject(in Call call, RejectReason reason, string? meter, string? detail, int responseLength = 0)

@@ -108,7 +108,6 @@ public sealed class IngestContext
         _abandonedCounters.TryAdd((recorded.SystemTitle, recorded.InvocationCounter), 0);
     }
 
-    /// <summary>True (once) when this counter belongs to an event whose persistence was abandoned.</summary>
     /// <summary>
     /// The head-end could not take <paramref name="recorded"/> (journal queue full, or the journal
     /// write failed): <see cref="Abandon"/> it and count and log it <c>ERR_OVERLOAD</c>, with the
@@ -122,6 +121,7 @@ public sealed class IngestContext
         Log.Rejected(RejectReason.ERR_OVERLOAD, endpoint, Registry.Describe(recorded.SystemTitle), why);
     }
 
+    /// <summary>True (once) when this counter belongs to an event whose persistence was abandoned.</summary>
     internal bool TryReclaimAbandoned(ulong systemTitle, uint counter) =>
         !_abandonedCounters.IsEmpty && _abandonedCounters.TryRemove((systemTitle, counter), out _);
 

@@ -569,6 +569,46 @@ public sealed class DatagramProcessorTests
     }
 
     [Fact]
+    public async Task RejectOverloaded_JournalQueueFull_CountedLoggedAndTheRetryIsAccepted()
+    {
+        await using var f = new ProcessingFixture();
+        var frame = EventFrame(CoapType.Confirmable, 73, 1);
+        var first = f.Process(frame);
+
+        f.Context.RejectOverloaded(first.Event!, first.Source, first.MessageId, "journal queue full");
+
+        var s = f.Stats.Snapshot();
+        Assert.Equal(1, s.Rejected[nameof(RejectReason.ERR_OVERLOAD)]);
+        Assert.Equal(1, s.Gateways["127.0.0.1"].Rejected);
+        var line = Assert.Single(await f.LogLinesAsync());
+        Assert.Contains(" ERR_OVERLOAD ", line, StringComparison.Ordinal);
+        Assert.Contains("127.0.0.1:40001", line, StringComparison.Ordinal);
+        Assert.Contains("M1", line, StringComparison.Ordinal);
+        Assert.Contains("journal queue full", line, StringComparison.Ordinal);
+
+        var retry = f.Process(frame); // the meter's retransmission: neither a CoAP duplicate, an event duplicate nor a replay
+        Assert.Equal(DatagramOutcome.Persist, retry.Outcome);
+        f.Commit(retry);
+        s = f.Stats.Snapshot();
+        Assert.Equal((2L, 1L, 0L), (s.Received, s.Accepted, s.Duplicates));
+    }
+
+    [Fact]
+    public async Task RejectOversized_DatagramLongerThanTheBuffer_MalformedCountedAndLogged()
+    {
+        await using var f = new ProcessingFixture();
+
+        var result = f.Processor.RejectOversized(ProcessingFixture.Gateway, 9000, 4096);
+
+        Assert.Equal((DatagramOutcome.Rejected, 0), (result.Outcome, result.ResponseLength));
+        var s = f.Stats.Snapshot();
+        Assert.Equal((1L, 1L), (s.Received, s.Rejected[nameof(RejectReason.ERR_MALFORMED_COAP)]));
+        var line = Assert.Single(await f.LogLinesAsync());
+        Assert.Contains("ERR_MALFORMED_COAP", line, StringComparison.Ordinal);
+        Assert.Contains("reason=Oversized len=9000 max=4096", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Process_MixedSequence_CountersAddUp()
     {
         await using var f = new ProcessingFixture();
