@@ -205,7 +205,7 @@ public sealed class DatagramProcessor : IDisposable
         // h) replay guard (§2)
         if (!_context.Replay.TryAdvance(systemTitle, counter, out uint highest))
         {
-            if (_context.SeenKeys.ContainsKey(key))
+            if (_context.SeenKeys.Contains(key))
             {
                 // A recorded event sent again under its old counter (the meter retries after a lost ACK or a
                 // head-end restart): acknowledged, not processed, not re-validated (its send time is old by now).
@@ -227,7 +227,7 @@ public sealed class DatagramProcessor : IDisposable
                 $"sent={meterEvent.EffectiveSendTime.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} skew_ms={(meterEvent.EffectiveSendTime - receivedAt).TotalMilliseconds:0} {EventText(meterEvent)}"));
         }
 
-        if (!_context.SeenKeys.TryAdd(key, 0))
+        if (!_context.SeenKeys.TryAdd(key))
         {
             return AcknowledgeDuplicate(call, message, block, response);
         }

@@ -28,6 +28,21 @@ public sealed class IngestContext
         MeterRegistry registry,
         TimeProvider time,
         IEnumerable<EventKey>? recordedKeys = null)
+        : this(stats, log, dedup, reassembler, replay, validator, gateways, registry, time, Seed(recordedKeys))
+    {
+    }
+
+    public IngestContext(
+        IngestStats stats,
+        EventProcessorLog log,
+        CoapDeduplicator dedup,
+        Block1Reassembler reassembler,
+        ReplayGuard replay,
+        EventValidator validator,
+        GatewayFilter gateways,
+        MeterRegistry registry,
+        TimeProvider time,
+        RecentEventKeys recordedKeys)
     {
         ArgumentNullException.ThrowIfNull(stats);
         ArgumentNullException.ThrowIfNull(log);
@@ -47,11 +62,19 @@ public sealed class IngestContext
         Gateways = gateways;
         Registry = registry;
         Time = time;
-        SeenKeys = new ConcurrentDictionary<EventKey, byte>();
-        foreach (EventKey key in recordedKeys ?? [])
+        ArgumentNullException.ThrowIfNull(recordedKeys);
+        SeenKeys = recordedKeys;
+    }
+
+    private static RecentEventKeys Seed(IEnumerable<EventKey>? keys)
+    {
+        var seen = new RecentEventKeys();
+        foreach (EventKey key in keys ?? [])
         {
-            SeenKeys.TryAdd(key, 0);
+            seen.TryAdd(key);
         }
+
+        return seen;
     }
 
     public IngestStats Stats { get; }
@@ -73,10 +96,11 @@ public sealed class IngestContext
     public TimeProvider Time { get; }
 
     /// <summary>
-    /// (GUID, epoch, event id) of every event recorded or being recorded, seeded from recovery. A key
-    /// is added when its event is handed to the caller to persist, and removed by <see cref="Abandon"/>.
+    /// (GUID, epoch, event id) of each meter's latest events recorded or being recorded, seeded from
+    /// recovery. A key is added when its event is handed to the caller to persist, and removed by
+    /// <see cref="Abandon"/>. Bounded per meter (<see cref="RecentEventKeys"/>), so memory stays flat.
     /// </summary>
-    public ConcurrentDictionary<EventKey, byte> SeenKeys { get; }
+    public RecentEventKeys SeenKeys { get; }
 
     /// <summary>
     /// The caller's half of an accepted event, once the journal flush made <paramref name="recorded"/>
@@ -103,7 +127,7 @@ public sealed class IngestContext
     public void Abandon(RecordedEvent recorded, CoapEndpoint source, ushort messageId)
     {
         ArgumentNullException.ThrowIfNull(recorded);
-        SeenKeys.TryRemove(recorded.Key, out _);
+        SeenKeys.Remove(recorded.Key);
         Dedup.Remove(source, messageId);
         _abandonedCounters.TryAdd((recorded.SystemTitle, recorded.InvocationCounter), 0);
     }

@@ -6,8 +6,8 @@ public sealed class EventRecovery
     /// <summary>Highest invocation counter accepted per system title (replay protection across restarts).</summary>
     public required Dictionary<ulong, uint> HighestInvocationCounters { get; init; }
 
-    /// <summary>Every event key in the journal (de-duplication across restarts).</summary>
-    public required HashSet<EventKey> SeenKeys { get; init; }
+    /// <summary>Each meter's latest event keys (de-duplication across restarts).</summary>
+    public required RecentEventKeys SeenKeys { get; init; }
 
     /// <summary>Journal records that were missing from LiteDB and were inserted again.</summary>
     public long Reinserted { get; init; }

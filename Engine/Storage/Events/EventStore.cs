@@ -16,19 +16,25 @@ namespace OpsConsole.Engine.Storage.Events;
 /// work with two secondary indexes (StormBench --profile), a whole core at 22,000 events/s, where a
 /// storm brings 100,000/s. A batch document is <c>{ _id: sequence, first, last: received-at UTC
 /// ticks, count, events: binary }</c>, the events being <see cref="RecordedEventCodec"/> payloads each
-/// preceded by its 2-byte little-endian length. The look-ups (keys stored, batches per meter, batch
-/// time ranges) are kept in memory and built from the documents on first use: about 60 bytes per
-/// event and 40 per meter.</para>
+/// preceded by its 2-byte little-endian length.</para>
+/// <para>Memory stays flat however many events arrive: the look-ups kept in memory are per meter (its
+/// keys as ranges of consecutive event ids, see <see cref="RecentEventKeys"/>; the ids of the last
+/// <see cref="BatchesPerMeter"/> batches holding its events, for <see cref="ByMeter"/>) and per batch
+/// (time range).</para>
 /// </remarks>
 public sealed class EventStore(LiteStore store, EventJournal journal)
 {
     public const string CollectionName = "eventBatches";
 
+    /// <summary>Batches remembered per meter: <see cref="ByMeter"/> looks no further back.</summary>
+    public const int BatchesPerMeter = 16;
+
     private const int RecoverChunk = 4096;
 
     private readonly Lock _gate = new();   // the in-memory look-ups
     private readonly Lock _writer = new(); // one writer at a time: check, insert, publish
-    private readonly HashSet<EventKey> _stored = [];
+    private readonly RecentEventKeys _stored = new();
+    private long _count;
     private readonly Dictionary<Guid, List<int>> _batchesByMeter = [];
     private readonly Dictionary<ulong, uint> _highestCounters = [];
     private readonly List<BatchHeader> _headers = [];
@@ -84,7 +90,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
             return new EventRecovery
             {
                 HighestInvocationCounters = new Dictionary<ulong, uint>(_highestCounters),
-                SeenKeys = [.. _stored],
+                SeenKeys = _stored.Clone(),
                 Reinserted = reinserted,
                 Journal = result,
             };
@@ -95,10 +101,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
     public long Count()
     {
         EnsureLoaded();
-        lock (_gate)
-        {
-            return _stored.Count;
-        }
+        return Interlocked.Read(ref _count);
     }
 
     public RecordedEvent? Find(EventKey key)
@@ -114,7 +117,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
         return null;
     }
 
-    /// <summary>A meter's events, newest received first.</summary>
+    /// <summary>A meter's events in its last <see cref="BatchesPerMeter"/> batches, newest received first.</summary>
     public IReadOnlyList<RecordedEvent> ByMeter(Guid meterId, int limit = int.MaxValue)
     {
         EnsureLoaded();
@@ -288,7 +291,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
         long first = long.MaxValue, last = long.MinValue;
         foreach (var e in events)
         {
-            _stored.Add(e.Key);
+            _stored.TryAdd(e.Key);
             if (!_batchesByMeter.TryGetValue(e.Event.MeterId, out var list))
             {
                 _batchesByMeter[e.Event.MeterId] = list = new List<int>(1);
@@ -296,6 +299,11 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
 
             if (list.Count == 0 || list[^1] != id)
             {
+                if (list.Count == BatchesPerMeter)
+                {
+                    list.RemoveAt(0);
+                }
+
                 list.Add(id);
             }
 
@@ -309,6 +317,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
         }
 
         _headers.Add(new BatchHeader(id, first, last));
+        _count += events.Count;
     }
 
     private void ReadBatch(int id, Action<RecordedEvent> onEvent)

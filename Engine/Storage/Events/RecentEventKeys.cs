@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+
+namespace OpsConsole.Engine.Storage.Events;
+
+/// <summary>
+/// Every event key (GUID, epoch, event id) seen, kept per meter as ranges of consecutive
+/// (epoch, event id) values: what the §5 duplicate check and the store's idempotency compare against.
+/// Exact and thread-safe.
+/// </summary>
+/// <remarks>
+/// A meter numbers its events in sequence (wire-format.md §3: "per-meter event sequence number"), so
+/// a meter's keys collapse to one range per epoch plus one per gap (an event that never arrived).
+/// Memory therefore follows the meters and the gaps, not the events: a one-minute flood of 6 million
+/// events from 4,000 meters holds about 4,000 small range lists, where a set of every key grows by
+/// ~400 MB. Meters that number events at random would cost a range per event, as a set would.
+/// </remarks>
+public sealed class RecentEventKeys
+{
+    private readonly ConcurrentDictionary<Guid, Ranges> _meters = new();
+
+    /// <summary>Meters with at least one key.</summary>
+    public int MeterCount => _meters.Count;
+
+    /// <summary>Keys held (a snapshot).</summary>
+    public long Count => _meters.Values.Sum(r => r.Count);
+
+    /// <summary>Ranges held, over all meters: what the memory follows (a snapshot).</summary>
+    public long RangeCount => _meters.Values.Sum(r => (long)r.RangeCount);
+
+    /// <summary>Every key (a snapshot, for diagnostics and tests: it enumerates each key).</summary>
+    public IReadOnlyCollection<EventKey> Keys =>
+        [.. _meters.SelectMany(m => m.Value.Snapshot().SelectMany(r => Expand(m.Key, r)))];
+
+    public bool Contains(EventKey key) => _meters.TryGetValue(key.MeterId, out var r) && r.Contains(Pack(key));
+
+    /// <summary>Adds the key; false when it is held already.</summary>
+    public bool TryAdd(EventKey key) => _meters.GetOrAdd(key.MeterId, _ => new Ranges()).TryAdd(Pack(key));
+
+    /// <summary>Forgets the key (an event whose recording was abandoned).</summary>
+    public bool Remove(EventKey key) => _meters.TryGetValue(key.MeterId, out var r) && r.Remove(Pack(key));
+
+    /// <summary>An independent copy.</summary>
+    public RecentEventKeys Clone()
+    {
+        var copy = new RecentEventKeys();
+        foreach (var (meter, ranges) in _meters)
+        {
+            copy._meters[meter] = new Ranges(ranges.Snapshot());
+        }
+
+        return copy;
+    }
+
+    private static ulong Pack(EventKey key) => ((ulong)key.Epoch << 32) | key.EventId;
+
+    private static IEnumerable<EventKey> Expand(Guid meter, (ulong First, ulong Last) range)
+    {
+        for (ulong v = range.First; v <= range.Last; v++)
+        {
+            yield return new EventKey(meter, (ushort)(v >> 32), (uint)v);
+        }
+    }
+
+    /// <summary>Sorted, disjoint, non-adjacent inclusive ranges of packed (epoch, event id) values.</summary>
+    private sealed class Ranges
+    {
+        private readonly List<(ulong First, ulong Last)> _ranges;
+
+        public Ranges() => _ranges = new(1);
+
+        public Ranges(List<(ulong First, ulong Last)> ranges) => _ranges = ranges;
+
+        public long Count
+        {
+            get
+            {
+                lock (_ranges)
+                {
+                    return _ranges.Sum(r => (long)(r.Last - r.First + 1));
+                }
+            }
+        }
+
+        public int RangeCount
+        {
+            get
+            {
+                lock (_ranges)
+                {
+                    return _ranges.Count;
+                }
+            }
+        }
+
+        public List<(ulong First, ulong Last)> Snapshot()
+        {
+            lock (_ranges)
+            {
+                return [.. _ranges];
+            }
+        }
+
+        public bool Contains(ulong v)
+        {
+            lock (_ranges)
+            {
+                return IndexOf(v) >= 0;
+            }
+        }
+
+        public bool TryAdd(ulong v)
+        {
+            lock (_ranges)
+            {
+                int i = LowerBound(v); // first range with Last >= v
+                if (i < _ranges.Count && _ranges[i].First <= v)
+                {
+                    return false;
+                }
+
+                bool joinsPrevious = i > 0 && _ranges[i - 1].Last + 1 == v;
+                bool joinsNext = i < _ranges.Count && v + 1 == _ranges[i].First;
+                if (joinsPrevious && joinsNext)
+                {
+                    _ranges[i - 1] = (_ranges[i - 1].First, _ranges[i].Last);
+                    _ranges.RemoveAt(i);
+                }
+                else if (joinsPrevious)
+                {
+                    _ranges[i - 1] = (_ranges[i - 1].First, v);
+                }
+                else if (joinsNext)
+                {
+                    _ranges[i] = (v, _ranges[i].Last);
+                }
+                else
+                {
+                    _ranges.Insert(i, (v, v));
+                }
+
+                return true;
+            }
+        }
+
+        public bool Remove(ulong v)
+        {
+            lock (_ranges)
+            {
+                int i = IndexOf(v);
+                if (i < 0)
+                {
+                    return false;
+                }
+
+                var (first, last) = _ranges[i];
+                if (first == last)
+                {
+                    _ranges.RemoveAt(i);
+                }
+                else if (v == first)
+                {
+                    _ranges[i] = (first + 1, last);
+                }
+                else if (v == last)
+                {
+                    _ranges[i] = (first, last - 1);
+                }
+                else
+                {
+                    _ranges[i] = (first, v - 1);
+                    _ranges.Insert(i + 1, (v + 1, last));
+                }
+
+                return true;
+            }
+        }
+
+        private int IndexOf(ulong v)
+        {
+            int i = LowerBound(v);
+            return i < _ranges.Count && _ranges[i].First <= v ? i : -1;
+        }
+
+        private int LowerBound(ulong v)
+        {
+            int lo = 0, hi = _ranges.Count;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (_ranges[mid].Last < v)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+        }
+    }
+}
