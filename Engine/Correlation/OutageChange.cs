@@ -22,6 +22,9 @@ public enum OutageChangeKinds
 
     /// <summary>It was folded into another outage (<see cref="OutageChange.MergedIntoId"/>) and no longer exists on its own.</summary>
     Merged = 64,
+
+    /// <summary>Its customer counts changed because a meter was remapped into or out of its element.</summary>
+    CustomersChanged = 128,
 }
 
 /// <summary>

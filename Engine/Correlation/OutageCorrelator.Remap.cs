@@ -143,6 +143,33 @@ public sealed partial class OutageCorrelator
         }
 
         Count(tx, +1, critical);
+        RefreshCustomers(oldTx);
+        RefreshCustomers(tx);
+    }
+
+    /// <summary>Open outages at a transformer or above it take their element's new customer counts.</summary>
+    private void RefreshCustomers(int tx)
+    {
+        if (tx < 0)
+        {
+            return;
+        }
+
+        Refresh(tx);
+        foreach (var a in _topology.Upstream(tx))
+        {
+            Refresh(a);
+        }
+
+        void Refresh(int e)
+        {
+            if (_outageAt[e] >= 0 && _outages[_outageAt[e]] is var o && (o.Customers != _customers[e] || o.Critical != _critical[e]))
+            {
+                o.Customers = _customers[e];
+                o.Critical = _critical[e];
+                MarkChanged(o, OutageChangeKinds.CustomersChanged);
+            }
+        }
     }
 
     private void Count(int tx, int delta, bool critical)
