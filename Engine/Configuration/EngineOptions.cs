@@ -54,10 +54,29 @@ public sealed class ValidationOptions
     public int RssiFloorDbm { get; set; } = -100;
 }
 
-/// <summary><c>Correlation:*</c>.</summary>
+/// <summary><c>Correlation:*</c> — the outage correlation engine (<c>OpsConsole.Engine.Correlation</c>).</summary>
 public sealed class CorrelationOptions
 {
     public const string Section = "Correlation";
 
+    /// <summary>How long the engine gathers last gasps behind one transformer before it decides.</summary>
     public int WindowMs { get; set; } = 2000;
+
+    /// <summary>
+    /// The share of an element's metered transformers that must be affected (with at least two)
+    /// for the outage to roll up to that device, feeder or substation.
+    /// </summary>
+    public double RollupFraction { get; set; } = 0.5;
+
+    /// <summary>
+    /// How long after its first last gasp a Suspected outage becomes Confirmed; an outage whose
+    /// reporting meters all power up sooner closes as Momentary.
+    /// </summary>
+    public int QualifyMs { get; set; } = 30_000;
+
+    /// <summary>
+    /// After the first power-up under a restored device, feeder or substation outage, how long
+    /// its other reporting meters have to power up before those still down become a nested outage.
+    /// </summary>
+    public int NestedMs { get; set; } = 60_000;
 }

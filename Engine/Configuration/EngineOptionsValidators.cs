@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Options;
 
@@ -93,10 +94,39 @@ internal sealed class ValidationOptionsValidator : IValidateOptions<ValidationOp
 
 internal sealed class CorrelationOptionsValidator : IValidateOptions<CorrelationOptions>
 {
-    public ValidateOptionsResult Validate(string? name, CorrelationOptions options) =>
-        options.WindowMs is >= 100 and <= 600_000
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Correlation:WindowMs = {options.WindowMs}: must be from 100 to 600000 milliseconds");
+    public ValidateOptionsResult Validate(string? name, CorrelationOptions options)
+    {
+        var errors = Check(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem with <paramref name="options"/>, each naming its key and value; empty when valid.</summary>
+    public static List<string> Check(CorrelationOptions options)
+    {
+        var errors = new List<string>();
+        if (options.WindowMs is < 100 or > 600_000)
+        {
+            errors.Add($"Correlation:WindowMs = {options.WindowMs}: must be from 100 to 600000 milliseconds");
+        }
+
+        if (!(options.RollupFraction is > 0 and <= 1))
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Correlation:RollupFraction = {options.RollupFraction}: must be more than 0 and at most 1 (a share of the transformers below an element)"));
+        }
+
+        if (options.QualifyMs is < 0 or > 3_600_000)
+        {
+            errors.Add($"Correlation:QualifyMs = {options.QualifyMs}: must be from 0 to 3600000 milliseconds");
+        }
+
+        if (options.NestedMs is < 0 or > 3_600_000)
+        {
+            errors.Add($"Correlation:NestedMs = {options.NestedMs}: must be from 0 to 3600000 milliseconds");
+        }
+
+        return errors;
+    }
 }
 
 /// <summary>How configured paths are read: relative to the current directory, like any command-line tool.</summary>
