@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Security;
@@ -33,6 +34,7 @@ public static class EngineServiceCollectionExtensions
         // listener takes its first datagram (a meter is unknown until its network is loaded).
         services.AddHostedService<TopologyBootstrapper>();
         services.AddIngest();
+        services.AddCorrelation(); // after the ingest: its start recovers the event store the replay reads
         return services;
     }
 
@@ -59,6 +61,16 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IngestContextFactory>();
         services.AddSingleton<UdpIngestService>();
         services.AddHostedService(sp => sp.GetRequiredService<UdpIngestService>()); // after the network is loaded
+    }
+
+    /// <summary>The correlation engine on its own loop, fed by the ingest, read through <see cref="IOutageFeed"/>.</summary>
+    private static void AddCorrelation(this IServiceCollection services)
+    {
+        services.AddSingleton<OperatorActionStore>();
+        services.AddSingleton<CorrelationService>();
+        services.AddSingleton<IAcceptedEventSink>(sp => sp.GetRequiredService<CorrelationService>());
+        services.AddSingleton<IOutageFeed>(sp => sp.GetRequiredService<CorrelationService>());
+        services.AddHostedService(sp => sp.GetRequiredService<CorrelationService>());
     }
 
     private static void AddValidated<TOptions, TValidator>(IServiceCollection services, string section)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Storage.Events;
@@ -18,7 +19,8 @@ namespace OpsConsole.Engine.Ingest;
 /// <item>receive loops, one per core, each with its own processor (the AES-GCM decoder is not thread-safe);</item>
 /// <item>a writer that takes every event waiting (group commit, up to <see cref="MaxBatch"/>), appends them to the
 ///   journal with one fsync, and only then acknowledges the CONs (wire-format.md: accepted = durably recorded);</item>
-/// <item>an indexer that puts journaled events into LiteDB for queries.</item>
+/// <item>an indexer that puts journaled events into LiteDB for queries;</item>
+/// <item>after each committed batch, one call to <see cref="IAcceptedEventSink.Accept"/> (the correlation engine).</item>
 /// </list>
 /// Nothing is dropped silently: every datagram is counted in <see cref="IngestStats"/> under one outcome.
 /// </summary>
@@ -26,7 +28,8 @@ public sealed partial class UdpIngestService(
     IOptions<HesOptions> hes,
     IngestContextFactory contexts,
     EventStore store,
-    ILogger<UdpIngestService> logger) : IHostedService, IAsyncDisposable
+    ILogger<UdpIngestService> logger,
+    IAcceptedEventSink? accepted = null) : IHostedService, IAsyncDisposable
 {
     public const int MaxBatch = 1024;
 
@@ -280,6 +283,7 @@ public sealed partial class UdpIngestService(
                 }
             }
 
+            accepted?.Accept(events); // durable and committed: correlate (may block, never drops; see CorrelationService)
             if (!_toIndex.Writer.TryWrite([.. events]))
             {
                 LogIndexBehind(logger, events.Count, Interlocked.Add(ref _indexSkipped, events.Count));

@@ -1,0 +1,315 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Storage.Events;
+using OpsConsole.Engine.Topology;
+
+namespace OpsConsole.Engine.Correlation.Hosting;
+
+/// <summary>
+/// Hosts the one <see cref="OutageCorrelator"/> of the process on one dedicated loop. Everything that
+/// touches the correlator is a work item on a bounded channel: batches of accepted events (from the
+/// ingest through <see cref="IAcceptedEventSink"/>), operator actions, queries, timer ticks and rebuilds.
+/// </summary>
+/// <remarks>
+/// <para><b>Start order.</b> Registered after the ingest: <c>UdpIngestService.StartAsync</c> runs the event
+/// store's recovery (journal → LiteDB) synchronously, so when <see cref="StartAsync"/> rebuilds by replaying
+/// <see cref="EventStore.ForEach"/> every durable event is there. Live events accepted meanwhile wait in the
+/// channel and are processed after the replay; those also in the replay are duplicates the correlator
+/// ignores (<see cref="EventKey"/>). <see cref="StartAsync"/> returns once the replay is done.</para>
+/// <para><b>Overflow policy.</b> Accepted events are durable, so they are never dropped: when the channel is
+/// full, <see cref="Accept"/> blocks the ingest's writer thread (back-pressure: its journal queue then fills
+/// and new datagrams are refused as overloaded, which CON meters retry). Once stopping, events handed over
+/// are left to the next start's replay. Timer ticks are dropped when the channel is full (the next work
+/// item advances time anyway).</para>
+/// <para><b>Time.</b> <see cref="OutageCorrelator.Advance"/> runs with <see cref="TimeProvider"/> time after
+/// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>.</para>
+/// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) and replayed
+/// interleaved by time with the stored events, so a restart rebuilds the same outages with the same ids.
+/// (An event received just before an action but journaled just after it is replayed before it: both live and
+/// replay are deterministic, they can differ only in such a race.)</para>
+/// </remarks>
+public sealed partial class CorrelationService : IHostedService, IAcceptedEventSink, IOutageFeed, IAsyncDisposable
+{
+    public const int Capacity = 256;
+
+    private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(Capacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+    });
+
+    private readonly EventStore _events;
+    private readonly OperatorActionStore _actions;
+    private readonly TopologyState _topology;
+    private readonly CorrelationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CorrelationService> _logger;
+    private readonly ITimer _timer;
+    private OutageCorrelator? _correlator;
+    private OutageSnapshot _current = OutageSnapshot.Empty;
+    private Task? _loop;
+
+    public CorrelationService(EventStore events, OperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
+        TimeProvider time, ILogger<CorrelationService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _events = events;
+        _actions = actions;
+        _topology = topology;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _timer = time.CreateTimer(_ => _work.Writer.TryWrite(TickWork.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public OutageSnapshot Current => Volatile.Read(ref _current);
+
+    public event Action<IReadOnlyList<OutageChange>>? Changed;
+
+    /// <summary>Events given to the correlator since start (replay and live), for diagnostics and tests.</summary>
+    public long EventsProcessed => Interlocked.Read(ref _processed);
+
+    private long _processed;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var rebuilt = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop = Task.Factory.StartNew(() => Loop(rebuilt), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        int replayed = await rebuilt.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        LogRebuilt(_logger, replayed, _current.All.Count, _current.Active.Count);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _work.Writer.TryComplete();
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _work.Writer.TryComplete();
+        await _timer.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void Accept(IReadOnlyList<RecordedEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var item = new EventsWork([.. events]);
+        if (_work.Writer.TryWrite(item))
+        {
+            return;
+        }
+
+        try
+        {
+            _work.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult(); // block: see the overflow policy
+        }
+        catch (ChannelClosedException)
+        {
+            // Stopping: the events are durable; the next start replays them.
+        }
+    }
+
+    /// <summary>Runs <paramref name="query"/> on the loop (the only thread that touches the correlator).</summary>
+    public Task<T> QueryAsync<T>(Func<OutageCorrelator, T> query, CancellationToken cancellationToken = default) =>
+        RunAsync(c => query(c), cancellationToken);
+
+    /// <summary>
+    /// Applies an operator action at the current time, persists it when it succeeds, and publishes the changes.
+    /// </summary>
+    public Task<CorrelationResult> ApplyAsync(OperatorAction action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return RunAsync(c =>
+        {
+            var now = _time.GetUtcNow();
+            c.Advance(now);
+            action.AtTicks = Math.Max(now.UtcTicks, c.Now?.UtcTicks ?? 0);
+            var result = action.ApplyTo(c);
+            if (result.Succeeded)
+            {
+                _actions.Add(action);
+            }
+
+            return result;
+        }, cancellationToken);
+    }
+
+    /// <summary>Builds a new correlator on the topology in force and replays every stored event and action.</summary>
+    public Task<int> RebuildAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(_ => Rebuild(), cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<OutageCorrelator, T> run, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _work.Writer.WriteAsync(new CommandWork(c => run(c), done), cancellationToken).ConfigureAwait(false);
+        return (T)(await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private void Loop(TaskCompletionSource<int> rebuilt)
+    {
+        try
+        {
+            rebuilt.SetResult(Rebuild());
+        }
+        catch (Exception ex)
+        {
+            rebuilt.SetException(ex);
+            return;
+        }
+
+        var reader = _work.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var item))
+            {
+                try
+                {
+                    Handle(item);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    LogFault(_logger, ex);
+                    if (item is CommandWork failed)
+                    {
+                        failed.Done.TrySetException(ex);
+                    }
+                }
+            }
+
+            Step();
+        }
+    }
+
+    private void Handle(Work item)
+    {
+        var c = _correlator!;
+        switch (item)
+        {
+            case EventsWork e:
+                foreach (var recorded in e.Events)
+                {
+                    c.Process(recorded);
+                }
+
+                Interlocked.Add(ref _processed, e.Events.Length);
+                break;
+            case CommandWork cmd:
+                object? result = cmd.Run(c);
+                Step(); // publish before the caller goes on
+                cmd.Done.TrySetResult(result);
+                break;
+            default:
+                break; // a tick: Step advances
+        }
+    }
+
+    /// <summary>Advances to now, publishes the changes and re-arms the timer.</summary>
+    private void Step()
+    {
+        var c = _correlator!;
+        c.Advance(_time.GetUtcNow());
+        var changes = c.DrainChanges();
+        if (changes.Count > 0)
+        {
+            Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
+            try
+            {
+                Changed?.Invoke(changes);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogFault(_logger, ex);
+            }
+        }
+
+        Arm(c);
+    }
+
+    private void Arm(OutageCorrelator c)
+    {
+        if (c.NextDeadline is { } next)
+        {
+            var due = next - _time.GetUtcNow();
+            _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>On the loop: a new correlator, every stored event with the actions interleaved by time.</summary>
+    private int Rebuild()
+    {
+        var c = new OutageCorrelator(_topology.Current, _options);
+        var actions = _actions.All();
+        int next = 0;
+        int replayed = 0;
+        _events.ForEach(e =>
+        {
+            while (next < actions.Count && actions[next].AtTicks <= e.ReceivedAt.UtcTicks)
+            {
+                Replay(c, actions[next++]);
+            }
+
+            c.Process(e);
+            replayed++;
+        });
+        while (next < actions.Count)
+        {
+            Replay(c, actions[next++]);
+        }
+
+        Interlocked.Add(ref _processed, replayed);
+        c.Advance(_time.GetUtcNow());
+        _ = c.DrainChanges(); // the replay is not news: readers get the new snapshot
+        _correlator = c;
+        Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
+        Arm(c);
+        return replayed;
+    }
+
+    private void Replay(OutageCorrelator c, OperatorAction action)
+    {
+        c.Advance(action.At);
+        var result = action.ApplyTo(c);
+        if (!result.Succeeded)
+        {
+            LogActionSkipped(_logger, action.Kind, action.Id, result.Error ?? "");
+        }
+    }
+
+    private abstract record Work;
+
+    private sealed record EventsWork(RecordedEvent[] Events) : Work;
+
+    private sealed record CommandWork(Func<OutageCorrelator, object?> Run, TaskCompletionSource<object?> Done) : Work;
+
+    private sealed record TickWork : Work
+    {
+        public static readonly TickWork Instance = new();
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Correlation rebuilt from {Events} stored events: {Outages} outages, {Active} active")]
+    private static partial void LogRebuilt(ILogger logger, int events, int outages, int active);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Correlation step failed; the loop goes on")]
+    private static partial void LogFault(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Replaying operator action {Kind} #{Id} failed (topology changed?): {Error}")]
+    private static partial void LogActionSkipped(ILogger logger, string kind, int id, string error);
+}

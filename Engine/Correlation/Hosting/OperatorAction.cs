@@ -1,0 +1,52 @@
+namespace OpsConsole.Engine.Correlation.Hosting;
+
+/// <summary>
+/// An operator operation or remap as persisted (LiteDB collection <c>operatorActions</c>), replayed
+/// at start interleaved by time with the stored events so that a restart rebuilds the same outages.
+/// </summary>
+public sealed class OperatorAction
+{
+    public const string RemapKind = "remap";
+    public const string AcknowledgeKind = "acknowledge";
+    public const string DispatchKind = "dispatch";
+    public const string RestoreKind = "restore";
+    public const string ClearKind = "clear";
+
+    /// <summary>Sequence in the store (assigned on insert): the tie-break of equal times.</summary>
+    public int Id { get; set; }
+
+    public string Kind { get; set; } = "";
+
+    /// <summary>UTC ticks of the operation.</summary>
+    public long AtTicks { get; set; }
+
+    public string Actor { get; set; } = "";
+
+    public string? OutageId { get; set; }
+
+    public string? Meter { get; set; }
+
+    public string? Transformer { get; set; }
+
+    public string? Crew { get; set; }
+
+    public string? Note { get; set; }
+
+    [LiteDB.BsonIgnore]
+    public DateTimeOffset At => new(AtTicks, TimeSpan.Zero);
+
+    /// <summary>Applies the action to <paramref name="correlator"/> at its own time.</summary>
+    public CorrelationResult ApplyTo(OutageCorrelator correlator)
+    {
+        ArgumentNullException.ThrowIfNull(correlator);
+        return Kind switch
+        {
+            RemapKind => correlator.Remap(Meter ?? "", Transformer ?? "", Actor, At),
+            AcknowledgeKind => correlator.Acknowledge(OutageId ?? "", Actor, At),
+            DispatchKind => correlator.Dispatch(OutageId ?? "", Actor, Crew ?? "", Note, At),
+            RestoreKind => correlator.RestoreManually(OutageId ?? "", Actor, Note ?? "", At),
+            ClearKind => correlator.Clear(OutageId ?? "", Actor, At),
+            _ => CorrelationResult.Fail($"unknown operator action '{Kind}'"),
+        };
+    }
+}

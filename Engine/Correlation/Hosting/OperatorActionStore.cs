@@ -1,0 +1,23 @@
+using LiteDB;
+using OpsConsole.Engine.Storage;
+
+namespace OpsConsole.Engine.Correlation.Hosting;
+
+/// <summary>Operator actions and remaps in LiteDB, in the order they were made.</summary>
+public sealed class OperatorActionStore(LiteStore store)
+{
+    public const string CollectionName = "operatorActions";
+
+    private ILiteCollection<OperatorAction> Collection => store.Database.GetCollection<OperatorAction>(CollectionName);
+
+    public void Add(OperatorAction action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        action.Id = 0; // auto id: insertion order
+        Collection.Insert(action);
+    }
+
+    /// <summary>Every action, by time then insertion order.</summary>
+    public IReadOnlyList<OperatorAction> All() =>
+        [.. Collection.FindAll().OrderBy(a => a.AtTicks).ThenBy(a => a.Id)];
+}

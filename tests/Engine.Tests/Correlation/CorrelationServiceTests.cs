@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Correlation;
+using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.Events;
+using OpsConsole.Engine.Tests.Coap;
+using OpsConsole.Engine.Tests.Storage;
+using OpsConsole.Engine.Topology;
+
+namespace OpsConsole.Engine.Tests.Correlation;
+
+/// <summary>The hosted loop around the correlator: live batches, the read snapshot, operator actions, replay at start.</summary>
+public sealed class CorrelationServiceTests : TempFolder
+{
+    private readonly ManualTimeProvider _time = new();
+
+    /// <summary>One process lifetime over the folder: store, actions, topology, the service started.</summary>
+    private sealed class Instance : IAsyncDisposable
+    {
+        private readonly LiteStore _lite;
+        private readonly EventJournal _journal;
+
+        private Instance(string folder, TimeProvider time)
+        {
+            _lite = new LiteStore(folder);
+            _journal = new EventJournal(EventJournal.FolderUnder(folder));
+            Store = new EventStore(_lite, _journal);
+            Store.Recover();
+            var topology = new TopologyState();
+            topology.Replace(CorrelationNetwork.Build());
+            Service = new CorrelationService(Store, new OperatorActionStore(_lite), topology, Options.Create(CorrelationNetwork.Options()), time,
+                NullLogger<CorrelationService>.Instance);
+        }
+
+        public EventStore Store { get; }
+
+        public CorrelationService Service { get; }
+
+        public static async Task<Instance> StartAsync(string folder, TimeProvider time)
+        {
+            var i = new Instance(folder, time);
+            await i.Service.StartAsync(CancellationToken.None);
+            return i;
+        }
+
+        /// <summary>As the ingest does: durable first, then handed over.</summary>
+        public void Accept(params RecordedEvent[] events)
+        {
+            Store.StoreBatch(events);
+            Service.Accept(events);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Service.StopAsync(CancellationToken.None);
+            await Service.DisposeAsync();
+            _journal.Dispose();
+            _lite.Dispose();
+        }
+    }
+
+    private RecordedEvent Gasp(int meter, uint eventId) =>
+        Feed.Event(CorrelationNetwork.GuidOf(meter), MeterEventCode.PowerDown, _time.GetUtcNow(), eventId);
+
+    /// <summary>A command makes the loop advance to the (manual) now and publish before it answers.</summary>
+    private static Task Settle(Instance i) => i.Service.QueryAsync(_ => 0);
+
+    [Fact]
+    public async Task TwoGaspsBehindOneTransformer_AfterTheWindow_AreOneTransformerOutage_InTheSnapshotAndTheFeed()
+    {
+        await using var i = await Instance.StartAsync(Folder, _time);
+        var changes = new List<OutageChange>();
+        i.Service.Changed += c => { lock (changes) { changes.AddRange(c); } };
+
+        i.Accept(Gasp(1, 1), Gasp(2, 2));
+        await Settle(i);
+        Assert.Empty(i.Service.Current.All); // the window is still open
+
+        _time.Advance(TimeSpan.FromMilliseconds(CorrelationNetwork.Options().WindowMs + 1));
+        await Settle(i);
+
+        var outage = Assert.Single(i.Service.Current.Active);
+        Assert.Equal((OutageLevel.Transformer, "T1", 4, 2), (outage.Level, outage.DeviceId, outage.Meters, outage.ReportingMeters));
+        lock (changes)
+        {
+            Assert.Contains(changes, c => c.Outage.Id == outage.Id);
+        }
+    }
+
+    [Fact]
+    public async Task Restart_ReplaysEventsAndActions_ToTheSameOutages()
+    {
+        Outage before;
+        await using (var i = await Instance.StartAsync(Folder, _time))
+        {
+            i.Accept(Gasp(1, 1), Gasp(2, 2), Gasp(12, 3)); // M12 is unmapped: an Unknown outage
+            _time.Advance(TimeSpan.FromSeconds(3));
+            await Settle(i);
+            var remap = await i.Service.ApplyAsync(new OperatorAction { Kind = OperatorAction.RemapKind, Meter = "M12", Transformer = "T1", Actor = "admin" });
+            Assert.True(remap.Succeeded, remap.Error);
+            before = Assert.Single(i.Service.Current.Active);
+            Assert.Equal(3, before.ReportingMeters);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await using (var again = await Instance.StartAsync(Folder, _time))
+        {
+            var after = Assert.Single(again.Service.Current.Active);
+            Assert.Equal((before.Id, before.Level, before.DeviceId, before.ReportingMeters), (after.Id, after.Level, after.DeviceId, after.ReportingMeters));
+            Assert.Equal(before.ReportingMeterIds, after.ReportingMeterIds);
+
+            again.Service.Accept([Gasp(1, 1)]); // live duplicate of a replayed event
+            await Settle(again);
+            Assert.Equal(3, Assert.Single(again.Service.Current.Active).ReportingMeters);
+        }
+    }
+}
