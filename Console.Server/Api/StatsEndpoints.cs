@@ -1,4 +1,5 @@
 using OpsConsole.Console.Server.Security;
+using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Ingest;
 
 namespace OpsConsole.Console.Server.Api;
@@ -8,10 +9,18 @@ public static class StatsEndpoints
 {
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/stats", (IngestStats stats) =>
-            {
-                var s = stats.Snapshot();
-                return Results.Json(new
+        endpoints.MapGet("/api/stats", (IngestStats stats, IOutageFeed feed) => Results.Json(Build(stats, feed)))
+            .RequireAuthorization(Roles.ReadPolicy);
+        return endpoints;
+    }
+
+    /// <summary>The stats object of <c>GET /api/stats</c> and the hub's <c>StatsChanged</c>.</summary>
+    public static object Build(IngestStats stats, IOutageFeed feed)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentNullException.ThrowIfNull(feed);
+        var s = stats.Snapshot();
+        return new
                 {
                     datagrams = new { received = s.Received, accepted = s.Accepted, duplicates = s.Duplicates, control = s.Control, rejected = s.RejectedTotal },
                     accepted = s.Accepted,
@@ -19,9 +28,7 @@ public static class StatsEndpoints
                     rejected = s.Rejected,
                     flagged = s.Flagged,
                     gateways = s.Gateways,
-                });
-            })
-            .RequireAuthorization(Roles.ReadPolicy);
-        return endpoints;
+                    outages = feed.Current.ActiveByLevel().ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+                };
     }
 }

@@ -28,6 +28,8 @@ public static class ConsoleServerExtensions
             o.EnableForHttps = true;
             o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/json"]);
         });
+        services.AddSignalR();
+        services.AddHostedService<OpsConsole.Console.Server.Hubs.OutageHubPublisher>();
         services.AddRazorComponents().AddInteractiveServerComponents();
         return services;
     }
@@ -45,6 +47,9 @@ public static class ConsoleServerExtensions
         app.MapHealthChecks("/healthz", HealthResponse.Options);
         app.MapNetworkDrawing();
         app.MapStatsApi();
+        app.MapOutageApi();
+        app.MapTopologyApi();
+        app.MapHub<OpsConsole.Console.Server.Hubs.OutageHub>(OpsConsole.Console.Server.Hubs.OutageHub.Path).RequireAuthorization(Roles.ReadPolicy);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
             .AddAdditionalAssemblies(typeof(ConsoleClientServiceCollectionExtensions).Assembly);

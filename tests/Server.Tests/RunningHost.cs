@@ -29,14 +29,27 @@ internal sealed class RunningHost : IAsyncDisposable
     public T Get<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<RunningHost> StartAsync()
+    public static Task<RunningHost> StartAsync(params string[] extraArgs) => StartAsync(new TempFolder(), extraArgs);
+
+    /// <summary>A host on <paramref name="folder"/>: a second start on the same folder is a restart (same store, same key).</summary>
+    public static async Task<RunningHost> StartAsync(TempFolder folder, params string[] extraArgs)
     {
-        var folder = new TempFolder();
         var file = SmallNetwork.WriteTo(folder.Path);
         var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0",
-            $"--Security:MasterKeyFile={Path.Combine(folder.Path, "keys", "master.key")}", $"--Topology:File={file}"]);
+            $"--Security:MasterKeyFile={Path.Combine(folder.Path, "keys", "master.key")}", $"--Topology:File={file}", .. extraArgs]);
         await app.StartAsync();
         return new RunningHost(folder, app);
+    }
+
+    /// <summary>The base address of the web server.</summary>
+    public Uri BaseAddress => new(App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>Stops the host but keeps its folder (for a restart on the same storage).</summary>
+    public async Task StopKeepingFolderAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
     }
 
     /// <summary>A UDP client connected to the listener.</summary>
