@@ -42,6 +42,7 @@ public static class ConsoleServerExtensions
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UsePasswordChangeGate();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
@@ -49,10 +50,12 @@ public static class ConsoleServerExtensions
         app.MapStatsApi();
         app.MapOutageApi();
         app.MapTopologyApi();
+        app.MapAccountEndpoints();
         app.MapHub<OpsConsole.Console.Server.Hubs.OutageHub>(OpsConsole.Console.Server.Hubs.OutageHub.Path).RequireAuthorization(Roles.ReadPolicy);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
-            .AddAdditionalAssemblies(typeof(ConsoleClientServiceCollectionExtensions).Assembly);
+            .AddAdditionalAssemblies(typeof(ConsoleClientServiceCollectionExtensions).Assembly)
+            .RequireAuthorization(Roles.ReadPolicy); // every page and the Blazor circuit; /signin opts out
         return app;
     }
 }

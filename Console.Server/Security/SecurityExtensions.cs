@@ -1,21 +1,92 @@
-using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
+using OpsConsole.Console.Server.Security.Users;
 
 namespace OpsConsole.Console.Server.Security;
 
 public static class SecurityExtensions
 {
-    /// <summary>API-key authentication for machine clients and the read/admin policies of api.md.</summary>
+    /// <summary>The scheme that picks API key (an <c>X-Api-Key</c> header) or the browser's sign-in cookie.</summary>
+    public const string ConsoleScheme = "Console";
+
+    /// <summary>Claim on the cookie of a user who must choose a new password before anything else.</summary>
+    public const string MustChangePasswordClaim = "opsconsole:must-change-password";
+
     public static IServiceCollection AddConsoleSecurity(this IServiceCollection services)
     {
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<ApiKeyRegistry>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<UserStore>();
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<InitialAdmin>();
+        services.AddHostedService(sp => sp.GetRequiredService<InitialAdmin>());
+        services.AddAuthentication(ConsoleScheme)
+            .AddPolicyScheme(ConsoleScheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = "opsconsole.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.LoginPath = "/signin";
+                o.AccessDeniedPath = "/forbidden";
+                o.ExpireTimeSpan = TimeSpan.FromHours(12); // a control-room shift
+                o.SlidingExpiration = true;
+                o.Events.OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = context => StatusOrRedirect(context, StatusCodes.Status403Forbidden);
+            });
         services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.ReadPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole(Roles.Dispatcher, Roles.Admin))
-            .AddPolicy(Roles.AdminPolicy, p => p.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole(Roles.Admin));
+            .AddPolicy(Roles.ReadPolicy, p => p.RequireRole(Roles.Dispatcher, Roles.Admin))
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
         return services;
     }
+
+    /// <summary>
+    /// A signed-in user who must change the generated password reaches only the password page (API and
+    /// hub calls: 403) until it is done.
+    /// </summary>
+    public static IApplicationBuilder UsePasswordChangeGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.User.HasClaim(c => c.Type == MustChangePasswordClaim) && !IsAllowedBeforePasswordChange(context.Request.Path))
+        {
+            if (IsMachinePath(context.Request.Path))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
+
+            context.Response.Redirect("/account/password");
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+    });
+
+    /// <summary>API and hub calls get a status code; page requests the sign-in or access-denied page.</summary>
+    private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (IsMachinePath(context.Request.Path) || context.Request.Path.StartsWithSegments("/_blazor"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs");
+
+    private static bool IsAllowedBeforePasswordChange(PathString path) =>
+        path.StartsWithSegments("/account") || path.StartsWithSegments("/signin") || path.StartsWithSegments("/_framework")
+        || path.StartsWithSegments("/_content") || path.StartsWithSegments("/lib") || path.StartsWithSegments("/favicon.svg")
+        || path.StartsWithSegments("/healthz");
 }

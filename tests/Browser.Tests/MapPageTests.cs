@@ -54,6 +54,7 @@ public sealed class MapPageTests(ServerProcess server, BrowserFixture browser, I
             }
         };
         await _page.AddInitScriptAsync(CaptureLeafletMaps);
+        await server.SignInAsync(_page, ScreenshotAsync);
     }
 
     public async Task DisposeAsync() => await _page.Context.CloseAsync();

@@ -97,9 +97,55 @@ public sealed partial class ServerProcess : IAsyncLifetime
         }
     }
 
+    private readonly SemaphoreSlim _signInGate = new(1, 1);
+    private string? _adminPassword;
+
+    /// <summary>The password admin has now: the generated one-time password until the first sign-in replaces it.</summary>
+    public const string ChosenAdminPassword = "storm-night-2026!";
+
+    /// <summary>
+    /// Signs <paramref name="page"/>'s context in as admin through the sign-in page. The first call reads
+    /// the one-time password the server wrote under Storage:Path and chooses <see cref="ChosenAdminPassword"/>
+    /// on the forced password page.
+    /// </summary>
+    public async Task SignInAsync(Microsoft.Playwright.IPage page, Func<string, Task>? screenshot = null)
+    {
+        await _signInGate.WaitAsync();
+        try
+        {
+            bool first = _adminPassword is null;
+            _adminPassword ??= (await File.ReadAllTextAsync(Path.Combine(_workDirectory!, "data", "initial-admin-password.txt"))).Trim();
+            await page.GotoAsync("signin");
+            await page.GetByLabel("User name").FillAsync("admin");
+            await page.GetByLabel("Password", new() { Exact = true }).FillAsync(_adminPassword);
+            if (screenshot is not null)
+            {
+                await screenshot("signin.png");
+            }
+
+            await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            if (first)
+            {
+                await page.WaitForURLAsync("**/account/password");
+                await page.GetByLabel("Current password").FillAsync(_adminPassword);
+                await page.GetByLabel("New password", new() { Exact = true }).FillAsync(ChosenAdminPassword);
+                await page.GetByLabel("New password again").FillAsync(ChosenAdminPassword);
+                await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Save password" }).ClickAsync();
+                _adminPassword = ChosenAdminPassword;
+            }
+
+            await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal) && !url.Contains("/account/", StringComparison.Ordinal));
+        }
+        finally
+        {
+            _signInGate.Release();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         Http?.Dispose();
+        _signInGate.Dispose();
         if (_process is { } process)
         {
             try

@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Mvc;
+using OpsConsole.Console.Server.Security.Users;
+
+namespace OpsConsole.Console.Server.Security;
+
+/// <summary>
+/// Browser sign-in, sign-out and password change: form posts from the static pages
+/// <c>/signin</c> and <c>/account/password</c>, anti-forgery checked (minimal API form binding
+/// validates the token), every outcome audited.
+/// </summary>
+public static class AccountEndpoints
+{
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/account/signin", SignInAsync).AllowAnonymous();
+        app.MapPost("/account/signout", SignOutAsync).RequireAuthorization(Roles.ReadPolicy);
+        app.MapPost("/account/password", ChangePasswordAsync).RequireAuthorization(Roles.ReadPolicy);
+        return app;
+    }
+
+    private static async Task<IResult> SignInAsync(
+        HttpContext http, SignInService signIn, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
+        [FromForm(Name = "returnUrl")] string? returnUrl)
+    {
+        var check = signIn.Check(user, password, Remote(http));
+        if (check.Outcome != SignInOutcome.Success || check.User is not { } u)
+        {
+            string error = check.Outcome == SignInOutcome.LockedOut ? "locked" : "failed";
+            return Results.Redirect($"/signin?error={error}&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
+        }
+
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(u)).ConfigureAwait(false);
+        return Results.Redirect(u.MustChangePassword ? "/account/password" : LocalOrRoot(returnUrl));
+    }
+
+    private static async Task<IResult> SignOutAsync(HttpContext http, AuditLog audit)
+    {
+        audit.Write(http.User.Identity?.Name ?? "", "sign-out", Remote(http));
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+        return Results.Redirect("/signin");
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(
+        HttpContext http, UserStore users, AuditLog audit, [FromForm(Name = "current")] string? current,
+        [FromForm(Name = "password")] string? password, [FromForm(Name = "confirm")] string? confirm)
+    {
+        var user = users.Find(http.User.Identity?.Name ?? "");
+        if (user is null || http.User.Identity?.AuthenticationType != CookieAuthenticationDefaults.AuthenticationScheme)
+        {
+            return Results.Forbid();
+        }
+
+        string? problem = !users.Verify(user, current ?? "")
+            ? "The current password is wrong."
+            : SignInService.CheckNewPassword(current, password, confirm);
+        if (problem is not null)
+        {
+            audit.Write(user.Name, "password-change-failed", Remote(http), problem);
+            return Results.Redirect($"/account/password?error={Uri.EscapeDataString(problem)}");
+        }
+
+        users.SetPassword(user, password!);
+        audit.Write(user.Name, "password-changed", Remote(http));
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user)).ConfigureAwait(false);
+        return Results.Redirect("/");
+    }
+
+    private static ClaimsPrincipal Principal(ConsoleUser user)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, user.Name), new(ClaimTypes.Role, user.Role) };
+        if (user.MustChangePassword)
+        {
+            claims.Add(new Claim(SecurityExtensions.MustChangePasswordClaim, "true"));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieAuthenticationDefaults.AuthenticationScheme));
+    }
+
+    private static string Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "";
+
+    /// <summary>Only a local path (no open redirect).</summary>
+    private static string LocalOrRoot(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            ? url
+            : "/";
+}

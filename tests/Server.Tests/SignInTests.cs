@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using OpsConsole.Console.Server.Security;
+using OpsConsole.Console.Server.Security.Users;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>Browser sign-in over real HTTP: first admin, anti-forgery, lockout, roles, audit.</summary>
+public sealed partial class SignInTests : IAsyncLifetime
+{
+    private RunningHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await RunningHost.StartAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private sealed class Browser : IDisposable
+    {
+        public Browser(Uri baseAddress)
+        {
+            Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = baseAddress };
+        }
+
+        public HttpClient Http { get; }
+
+        /// <summary>GETs the page holding the form and posts it with the page's anti-forgery token.</summary>
+        public async Task<HttpResponseMessage> PostFormAsync(string page, string action, params (string Name, string Value)[] fields)
+        {
+            string html = await Http.GetStringAsync(page);
+            string token = TokenField().Match(html).Groups["token"].Value;
+            Assert.False(string.IsNullOrEmpty(token), $"no anti-forgery token on {page}");
+            var form = new FormUrlEncodedContent([new("__RequestVerificationToken", token), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
+            return await Http.PostAsync(action, form);
+        }
+
+        public Task<HttpResponseMessage> SignInAsync(string user, string password) =>
+            PostFormAsync("/signin", "/account/signin", ("user", user), ("password", password), ("returnUrl", "/map"));
+
+        public void Dispose() => Http.Dispose();
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"(?<token>[^\"]+)\"|type=\"hidden\" name=\"__RequestVerificationToken\" value=\"(?<token>[^\"]+)\"")]
+    private static partial Regex TokenField();
+
+    private string InitialPassword()
+    {
+        string file = _host.Get<InitialAdmin>().FilePath;
+        return File.ReadAllText(file).Trim();
+    }
+
+    [Fact]
+    public void FirstStart_CreatesAdminWithAOneTimePasswordInAnOwnerOnlyFile()
+    {
+        string file = _host.Get<InitialAdmin>().FilePath;
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        var admin = _host.Get<UserStore>().Find("admin")!;
+        Assert.Equal(Roles.Admin, admin.Role);
+        Assert.True(admin.MustChangePassword);
+        Assert.True(_host.Get<UserStore>().Verify(admin, InitialPassword()));
+        Assert.DoesNotContain(InitialPassword(), admin.PasswordHash, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/map")]
+    public async Task Anonymous_Page_RedirectsToSignIn(string page)
+    {
+        using var browser = new Browser(_host.BaseAddress);
+
+        var response = await browser.Http.GetAsync(page);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/signin", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/outages")]
+    [InlineData("/hubs/outages/negotiate?negotiateVersion=1")]
+    [InlineData("/_blazor/negotiate?negotiateVersion=1")]
+    public async Task Anonymous_ApiHubOrCircuit_Gets401(string path)
+    {
+        using var browser = new Browser(_host.BaseAddress);
+
+        var response = path.Contains("negotiate", StringComparison.Ordinal)
+            ? await browser.Http.PostAsync(path, null)
+            : await browser.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_WithoutAntiforgeryToken_IsRefused()
+    {
+        using var browser = new Browser(_host.BaseAddress);
+        var form = new FormUrlEncodedContent([new("user", "admin"), new("password", InitialPassword())]);
+
+        var response = await browser.Http.PostAsync("/account/signin", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.DoesNotContain(_host.Get<AuditLog>().Recent(10), e => e.Action == "sign-in");
+    }
+
+    [Fact]
+    public async Task FirstSignIn_MustChangePassword_ThenReachesTheConsole_AllAudited()
+    {
+        using var browser = new Browser(_host.BaseAddress);
+
+        var signIn = await browser.SignInAsync("admin", InitialPassword());
+        Assert.Equal("/account/password", signIn.Headers.Location!.OriginalString);
+        var gated = await browser.Http.GetAsync("/map");
+        Assert.Equal("/account/password", gated.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.Http.GetAsync("/api/stats")).StatusCode);
+
+        var weak = await browser.PostFormAsync("/account/password", "/account/password", ("current", InitialPassword()), ("password", "short"), ("confirm", "short"));
+        Assert.StartsWith("/account/password?error=", weak.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+        var changed = await browser.PostFormAsync("/account/password", "/account/password",
+            ("current", InitialPassword()), ("password", "storm-night-2026!"), ("confirm", "storm-night-2026!"));
+        Assert.Equal("/", changed.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/map")).StatusCode);
+        Assert.False(_host.Get<UserStore>().Find("admin")!.MustChangePassword);
+
+        var signOut = await browser.PostFormAsync("/map", "/account/signout");
+        Assert.Equal("/signin", signOut.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync("/map")).StatusCode);
+
+        var actions = _host.Get<AuditLog>().Recent(20).Where(e => e.User == "admin").Select(e => e.Action).Reverse().ToArray();
+        Assert.Equal(["sign-in", "password-change-failed", "password-changed", "sign-out"], actions);
+        Assert.All(_host.Get<AuditLog>().Recent(20).Where(e => e.User == "admin"), e => Assert.Equal("127.0.0.1", e.RemoteAddress));
+    }
+
+    [Fact]
+    public async Task WrongPasswords_AreRefusedAndAudited_AndTheFifthLocksTheAccount()
+    {
+        using var browser = new Browser(_host.BaseAddress);
+        for (int i = 1; i <= SignInService.MaxFailures; i++)
+        {
+            var wrong = await browser.SignInAsync("admin", "not-the-password");
+            string expected = i < SignInService.MaxFailures ? "error=failed" : "error=locked";
+            Assert.Contains(expected, wrong.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+
+        var right = await browser.SignInAsync("admin", InitialPassword());
+
+        Assert.Contains("error=locked", right.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var audit = _host.Get<AuditLog>().Recent(20);
+        Assert.Equal(SignInService.MaxFailures, audit.Count(e => e.Action == "sign-in-failed" && e.User == "admin"));
+        Assert.Contains(audit, e => e.Action == "sign-in-refused" && e.User == "admin");
+        Assert.DoesNotContain(audit, e => e.Action == "sign-in");
+        Assert.DoesNotContain(audit, e => (e.Detail ?? "").Contains("not-the-password", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Dispatcher_SignedIn_Gets403OnAnAdminCall()
+    {
+        _host.Get<UserStore>().TryCreate("dana", Roles.Dispatcher, "dispatch-shift-7!", mustChangePassword: false, DateTime.UtcNow);
+        using var browser = new Browser(_host.BaseAddress);
+        var signIn = await browser.SignInAsync("dana", "dispatch-shift-7!");
+        Assert.Equal("/map", signIn.Headers.Location!.OriginalString);
+
+        var read = await browser.Http.GetAsync("/api/outages");
+        var admin = await browser.Http.PutAsync("/api/meters/M1/parent", JsonContent.Create(new { transformer = "T2" }));
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, admin.StatusCode);
+    }
+}
