@@ -44,7 +44,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> ChangePasswordAsync(
-        HttpContext http, UserStore users, AuditLog audit, [FromForm(Name = "current")] string? current,
+        HttpContext http, UserStore users, AuditLog audit, InitialAdmin initial, [FromForm(Name = "current")] string? current,
         [FromForm(Name = "password")] string? password, [FromForm(Name = "confirm")] string? confirm)
     {
         var user = users.Find(http.User.Identity?.Name ?? "");
@@ -62,8 +62,14 @@ public static class AccountEndpoints
             return Results.Redirect($"/account/password?error={Uri.EscapeDataString(problem)}");
         }
 
+        bool wasOneTime = user.MustChangePassword;
         users.SetPassword(user, password!);
         audit.Write(user.Name, "password-changed", Remote(http));
+        if (wasOneTime)
+        {
+            initial.ForgetPassword(); // the one-time password is spent: its file goes
+        }
+
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user)).ConfigureAwait(false);
         return Results.Redirect("/");
     }

@@ -106,21 +106,23 @@ public sealed partial class SignInTests : IAsyncLifetime
     public async Task FirstSignIn_MustChangePassword_ThenReachesTheConsole_AllAudited()
     {
         using var browser = new Browser(_host.BaseAddress);
+        string oneTime = InitialPassword();
 
-        var signIn = await browser.SignInAsync("admin", InitialPassword());
+        var signIn = await browser.SignInAsync("admin", oneTime);
         Assert.Equal("/account/password", signIn.Headers.Location!.OriginalString);
         var gated = await browser.Http.GetAsync("/map");
         Assert.Equal("/account/password", gated.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.Http.GetAsync("/api/stats")).StatusCode);
 
-        var weak = await browser.PostFormAsync("/account/password", "/account/password", ("current", InitialPassword()), ("password", "short"), ("confirm", "short"));
+        var weak = await browser.PostFormAsync("/account/password", "/account/password", ("current", oneTime), ("password", "short"), ("confirm", "short"));
         Assert.StartsWith("/account/password?error=", weak.Headers.Location!.OriginalString, StringComparison.Ordinal);
 
         var changed = await browser.PostFormAsync("/account/password", "/account/password",
-            ("current", InitialPassword()), ("password", "storm-night-2026!"), ("confirm", "storm-night-2026!"));
+            ("current", oneTime), ("password", "storm-night-2026!"), ("confirm", "storm-night-2026!"));
         Assert.Equal("/", changed.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, (await browser.Http.GetAsync("/map")).StatusCode);
         Assert.False(_host.Get<UserStore>().Find("admin")!.MustChangePassword);
+        Assert.False(File.Exists(_host.Get<InitialAdmin>().FilePath)); // the spent one-time password is not left on disk
 
         var signOut = await browser.PostFormAsync("/map", "/account/signout");
         Assert.Equal("/signin", signOut.Headers.Location!.OriginalString);

@@ -46,6 +46,9 @@ public sealed partial class InitialAdmin(UserStore users, AuditLog audit, LiteSt
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Deletes the one-time password file (once the first admin has chosen a password).</summary>
+    public void ForgetPassword() => File.Delete(FilePath);
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
         Message = "First start: created user '{User}' with the one-time password {Password} (also in {File}, readable by this account only); it must be changed at the first sign-in")]
     private static partial void LogCreated(ILogger logger, string user, string password, string file);
