@@ -1,0 +1,72 @@
+using System.Security.Claims;
+
+namespace OpsConsole.Console.Client.Outages;
+
+/// <summary>
+/// What the outage board needs from the head-end: the open outages with the header figures, one
+/// outage's detail, and the dispatcher's actions. The host adapts its correlation engine to it and
+/// coalesces pushes (<see cref="Changed"/> at most a few times a second, however busy the storm).
+/// Every action checks the user's role on the server side.
+/// </summary>
+public interface IOutageBoardSource
+{
+    OutageBoardState Current { get; }
+
+    /// <summary>Raised (off the UI thread) when <see cref="Current"/> has been replaced.</summary>
+    event Action? Changed;
+
+    OutageDetail? GetDetail(string id);
+
+    Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user);
+
+    Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note);
+
+    Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason);
+
+    /// <summary>Admin only: maps an Unknown outage's meter to a transformer.</summary>
+    Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId);
+}
+
+/// <summary>One open outage as a row of the board.</summary>
+public sealed record OutageRow(
+    string Id,
+    string Level,
+    string DeviceId,
+    string? DeviceName,
+    string? Feeder,
+    string State,
+    int Meters,
+    int ReportingMeters,
+    int CriticalMeters,
+    DateTimeOffset StartedAt,
+    int Priority);
+
+/// <summary>The figures of the header strip.</summary>
+public sealed record BoardHeader(int ActiveOutages, int CustomersOut, int CriticalCustomersOut, double IngestPerSecond, long RejectsLastMinute);
+
+/// <summary>The board at one moment: open outages, highest priority first.</summary>
+public sealed record OutageBoardState(IReadOnlyList<OutageRow> Rows, BoardHeader Header, DateTimeOffset At)
+{
+    public static readonly OutageBoardState Empty = new([], new BoardHeader(0, 0, 0, 0, 0), DateTimeOffset.MinValue);
+}
+
+/// <summary>One outage with what explains it.</summary>
+public sealed record OutageDetail(
+    OutageRow Row,
+    string Explanation,
+    string? ParentOutageId,
+    IReadOnlyList<TimelineEntry> Timeline,
+    IReadOnlyList<OutageMeter> Meters);
+
+/// <summary>A transition or event in an outage's life.</summary>
+public sealed record TimelineEntry(DateTimeOffset At, string What, string Actor, string? Note);
+
+/// <summary>A customer behind the failed element.</summary>
+public sealed record OutageMeter(string Id, bool Reported, bool Down, bool Critical);
+
+public sealed record BoardActionResult(bool Succeeded, string? Error)
+{
+    public static readonly BoardActionResult Ok = new(true, null);
+
+    public static BoardActionResult Fail(string error) => new(false, error);
+}
