@@ -26,10 +26,12 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 /// item advances time anyway).</para>
 /// <para><b>Time.</b> <see cref="OutageCorrelator.Advance"/> runs with <see cref="TimeProvider"/> time after
 /// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>.</para>
-/// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) and replayed
-/// interleaved by time with the stored events, so a restart rebuilds the same outages with the same ids.
-/// (An event received just before an action but journaled just after it is replayed before it: both live and
-/// replay are deterministic, they can differ only in such a race.)</para>
+/// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) with the key of the last
+/// event the correlator had taken into account when they were applied (<see cref="OperatorAction.AfterEvent"/>), and
+/// replayed right after that event, in the order they were applied: the replay sees events and actions in the
+/// live order, so a restart rebuilds the same outages with the same ids, even when an event received just before
+/// an action was handed to correlation just after it. Events the correlator ignores (other codes, time-sync
+/// flagged, duplicates) change nothing, so they do not count as a position.</para>
 /// </remarks>
 public sealed partial class CorrelationService : IHostedService, IAcceptedEventSink, IOutageFeed, IAsyncDisposable
 {
@@ -51,6 +53,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private OutageCorrelator? _correlator;
     private OutageSnapshot _current = OutageSnapshot.Empty;
     private Task? _loop;
+    private EventKey? _lastTaken; // loop only: the last event the correlator took into account
 
     public CorrelationService(EventStore events, OperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
         TimeProvider time, ILogger<CorrelationService> logger)
@@ -138,6 +141,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             var now = _time.GetUtcNow();
             c.Advance(now);
             action.AtTicks = Math.Max(now.UtcTicks, c.Now?.UtcTicks ?? 0);
+            action.AfterEvent = _lastTaken?.ToBytes() ?? [];
             var result = action.ApplyTo(c);
             if (result.Succeeded)
             {
@@ -202,7 +206,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             case EventsWork e:
                 foreach (var recorded in e.Events)
                 {
-                    c.Process(recorded);
+                    Take(c, recorded);
                 }
 
                 Interlocked.Add(ref _processed, e.Events.Length);
@@ -252,23 +256,49 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         }
     }
 
-    /// <summary>On the loop: a new correlator, every stored event with the actions interleaved by time.</summary>
+    /// <summary>Processes one event and remembers it as the position of the next action when it counted.</summary>
+    private void Take(OutageCorrelator c, RecordedEvent e)
+    {
+        if (c.Process(e) is EventDisposition.Correlated or EventDisposition.TestRecorded)
+        {
+            _lastTaken = e.Key;
+        }
+    }
+
+    /// <summary>On the loop: a new correlator, every stored event with each action right after the event it followed live.</summary>
     private int Rebuild()
     {
         var c = new OutageCorrelator(_topology.Current, _options);
         var actions = _actions.All();
         int next = 0;
         int replayed = 0;
+        _lastTaken = null;
         _events.ForEach(e =>
         {
-            while (next < actions.Count && actions[next].AtTicks <= e.ReceivedAt.UtcTicks)
+            // Actions applied before any event, and (stored before positions were) by time.
+            while (next < actions.Count && actions[next].AfterEvent is var after
+                && (after is null ? actions[next].AtTicks <= e.ReceivedAt.UtcTicks : after.Length == 0))
             {
                 Replay(c, actions[next++]);
             }
 
-            c.Process(e);
+            Take(c, e);
             replayed++;
+            if (next < actions.Count && actions[next].AfterEvent is { Length: EventKey.Size })
+            {
+                Span<byte> key = stackalloc byte[EventKey.Size];
+                e.Key.WriteTo(key);
+                while (next < actions.Count && actions[next].AfterEvent is { } after2 && after2.AsSpan().SequenceEqual(key))
+                {
+                    Replay(c, actions[next++]);
+                }
+            }
         });
+        if (next < actions.Count && actions[next].AfterEvent is { Length: > 0 })
+        {
+            LogActionsUnplaced(_logger, actions.Count - next); // its event is not stored: keep the order, at the end
+        }
+
         while (next < actions.Count)
         {
             Replay(c, actions[next++]);
@@ -312,4 +342,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Replaying operator action {Kind} #{Id} failed (topology changed?): {Error}")]
     private static partial void LogActionSkipped(ILogger logger, string kind, int id, string error);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Count} operator actions follow an event that is not stored; replayed after every event")]
+    private static partial void LogActionsUnplaced(ILogger logger, int count);
 }
