@@ -25,7 +25,9 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 /// are left to the next start's replay. Timer ticks are dropped when the channel is full (the next work
 /// item advances time anyway).</para>
 /// <para><b>Time.</b> <see cref="OutageCorrelator.Advance"/> runs with <see cref="TimeProvider"/> time after
-/// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>.</para>
+/// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>. While outages are open the
+/// timer is also due at most <see cref="PriorityRefresh"/> after the last snapshot, which is then taken again even
+/// without a change: priorities grow with age, so the order of <see cref="OutageSnapshot.Active"/> must not go stale.</para>
 /// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) with the key of the last
 /// event the correlator had taken into account when they were applied (<see cref="OperatorAction.AfterEvent"/>), and
 /// replayed right after that event, in the order they were applied: the replay sees events and actions in the
@@ -36,6 +38,9 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 public sealed partial class CorrelationService : IHostedService, IAcceptedEventSink, IOutageFeed, IAsyncDisposable
 {
     public const int Capacity = 256;
+
+    /// <summary>How old the snapshot may get while outages are open (their priorities age).</summary>
+    public static readonly TimeSpan PriorityRefresh = TimeSpan.FromMinutes(1);
 
     private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(Capacity)
     {
@@ -54,6 +59,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private OutageSnapshot _current = OutageSnapshot.Empty;
     private Task? _loop;
     private EventKey? _lastTaken; // loop only: the last event the correlator took into account
+    private DateTimeOffset _snapshotAt; // loop only: the time of the latest snapshot
 
     public CorrelationService(EventStore events, OperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
         TimeProvider time, ILogger<CorrelationService> logger)
@@ -221,15 +227,20 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         }
     }
 
-    /// <summary>Advances to now, publishes the changes and re-arms the timer.</summary>
+    /// <summary>Advances to now, publishes the changes (or a stale snapshot, for priorities) and re-arms the timer.</summary>
     private void Step()
     {
         var c = _correlator!;
-        c.Advance(_time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        c.Advance(now);
         var changes = c.DrainChanges();
+        if (changes.Count > 0 || (_current.Active.Count > 0 && now - _snapshotAt >= PriorityRefresh))
+        {
+            Publish(c, now);
+        }
+
         if (changes.Count > 0)
         {
-            Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
             try
             {
                 Changed?.Invoke(changes);
@@ -243,11 +254,23 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         Arm(c);
     }
 
+    private void Publish(OutageCorrelator c, DateTimeOffset now)
+    {
+        Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
+        _snapshotAt = now;
+    }
+
     private void Arm(OutageCorrelator c)
     {
-        if (c.NextDeadline is { } next)
+        var next = c.NextDeadline;
+        if (_current.Active.Count > 0 && _snapshotAt + PriorityRefresh is var refresh && (next is null || refresh < next))
         {
-            var due = next - _time.GetUtcNow();
+            next = refresh;
+        }
+
+        if (next is { } at)
+        {
+            var due = at - _time.GetUtcNow();
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
         }
         else
@@ -308,7 +331,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         c.Advance(_time.GetUtcNow());
         _ = c.DrainChanges(); // the replay is not news: readers get the new snapshot
         _correlator = c;
-        Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
+        Publish(c, _time.GetUtcNow());
         Arm(c);
         return replayed;
     }

@@ -153,4 +153,41 @@ public sealed class CorrelationServiceTests : TempFolder
             $"{o.Id} {o.Level} {o.DeviceId} {o.State} {o.ReportingMeters}/{o.Meters} [{string.Join(",", o.ReportingMeterIds)}] " +
             string.Join(" | ", o.History.Select(h => $"{h.From}->{h.State} {h.Actor} {h.Note}")))];
     }
+
+    /// <summary>
+    /// Priorities age: with no event and no action, the timer still takes a new snapshot at most a minute after
+    /// the last one while an outage is open (T1 with critical M1 weighs 54; after 10 minutes 54 × (1 + 1/6) = 63).
+    /// </summary>
+    [Fact]
+    public async Task OpenOutages_SnapshotIsRetakenFromTheTimer_AtLeastOnceAMinute_SoPrioritiesAge()
+    {
+        await using var i = await Instance.StartAsync(Folder, _time);
+        i.Accept(Gasp(1, 1), Gasp(2, 2));
+        _time.Advance(TimeSpan.FromSeconds(3));
+        await Settle(i);
+        var outage = Assert.Single(i.Service.Current.Active);
+        Assert.Equal(54, outage.Priority);
+
+        for (int minute = 1; minute <= 10; minute++)
+        {
+            var due = _time.NextDue;
+            Assert.NotNull(due);
+            Assert.True(due <= _time.GetUtcNow() + CorrelationService.PriorityRefresh + TimeSpan.FromMilliseconds(1), $"timer due at {due}");
+            var snapshot = i.Service.Current;
+            int fired = _time.Fired;
+            _time.Advance(due.Value - _time.GetUtcNow());
+            Assert.True(_time.Fired > fired);
+            await WaitForNewSnapshot(i.Service, snapshot);
+        }
+
+        Assert.Equal(OutagePriority.Compute(4, 1, _time.GetUtcNow() - outage.StartedAt), Assert.Single(i.Service.Current.Active).Priority);
+        Assert.Equal(63, i.Service.Current.Active[0].Priority);
+    }
+
+    /// <summary>The tick is on the loop: a query queued after it answers once the tick's snapshot is out.</summary>
+    private static async Task WaitForNewSnapshot(CorrelationService service, OutageSnapshot old)
+    {
+        await service.QueryAsync(_ => 0);
+        Assert.NotSame(old, service.Current);
+    }
 }
