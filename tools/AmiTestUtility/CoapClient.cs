@@ -24,9 +24,17 @@ public sealed record ExchangeResult(ExchangeOutcome Outcome, CoapType Type, byte
 {
     public string Describe() => Outcome switch
     {
-        ExchangeOutcome.Answered => $"{Type} {CoapCode.Format(Code)}",
+        ExchangeOutcome.Answered => $"{ShortType(Type)} {CoapCode.Format(Code)}",
         ExchangeOutcome.TimedOut => $"no answer after {Transmissions} transmission(s)",
         _ => "ICMP port unreachable (nothing listens there)",
+    };
+
+    private static string ShortType(CoapType type) => type switch
+    {
+        CoapType.Confirmable => "CON",
+        CoapType.NonConfirmable => "NON",
+        CoapType.Acknowledgement => "ACK",
+        _ => "RST",
     };
 }
 
