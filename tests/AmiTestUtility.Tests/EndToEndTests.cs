@@ -69,12 +69,15 @@ public sealed class EndToEndTests : IAsyncLifetime
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
     }
 
-    [Fact]
-    public async Task Storm_WithQuarterLoss_ScoresPrecisionAndRecallOne_AndRestoreClosesItsOutages()
+    [Theory]
+    [InlineData(7)]
+    [InlineData(11)]
+    [InlineData(23)]
+    public async Task Storm_WithQuarterLoss_ScoresPrecisionAndRecallOne_AndRestoreClosesItsOutages(int seed)
     {
         var truth = Path.Combine(_console.Folder, "truth.json");
 
-        var storm = await ConsoleUnderTest.Run(["storm", "--random-faults", "4", "--loss", "0.25", "--seed", "7", "--spread-ms", "300",
+        var storm = await ConsoleUnderTest.Run(["storm", "--random-faults", "4", "--loss", "0.25", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--spread-ms", "300",
             "--window-ms", ConsoleUnderTest.WindowMs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--settle-ms", "20000",
             "--ack-timeout-ms", "1000", "--truth", truth, "--score", .. _console.Common]);
 
