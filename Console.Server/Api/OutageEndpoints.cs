@@ -25,18 +25,25 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapGet("/api/outages/{id}", (string id, IOutageFeed feed, EventStore events, TopologyState topology) =>
+        endpoints.MapGet("/api/outages/{id}", async (string id, IOutageFeed feed, CorrelationService correlation, EventStore events, CancellationToken ct) =>
             {
                 if (feed.Current.Find(id) is not { } outage)
                 {
                     return ApiJson.NotFound($"no outage '{id}'");
                 }
 
-                var net = topology.Current;
-                var meters = outage.ReportingMeterIds.Select(m => new
+                // Every customer behind the failed element, not only those that reported; their last events in one
+                // pass over the batches that hold them (EventStore.LastByMeters), not one read per meter.
+                var behind = await correlation.QueryAsync(c => c.MetersOf(outage.Id), ct);
+                var reported = outage.ReportingMeterIds.ToHashSet(StringComparer.Ordinal);
+                var last = events.LastByMeters(behind.Select(m => m.Guid));
+                var meters = behind.Select(m => new
                 {
-                    id = m,
-                    lastEvent = GuidOf(net, m) is { } g && events.ByMeter(g, 1) is [var last, ..] ? ApiJson.Event(last) : null,
+                    id = m.MeterId,
+                    guid = m.Guid,
+                    reported = reported.Contains(m.MeterId),
+                    state = m.IsDown ? "Down" : "Up",
+                    lastEvent = last.TryGetValue(m.Guid, out var e) ? ApiJson.Event(e) : null,
                 });
                 return Results.Json(new { outage = ApiJson.Outage(outage), meters, history = outage.History.Select(h => new { from = h.From?.ToString(), state = h.State.ToString(), at = h.At.UtcDateTime, h.Actor, h.Note }) });
             })

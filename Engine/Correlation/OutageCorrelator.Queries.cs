@@ -57,13 +57,54 @@ public sealed partial class OutageCorrelator
     }
 
     /// <summary>A meter by id or GUID; null when neither the topology nor any event knows it.</summary>
-    public MeterStatus? MeterStatusOf(string meterIdOrGuid)
+    public MeterStatus? MeterStatusOf(string meterIdOrGuid) => TryResolveMeter(meterIdOrGuid, out int m) ? StatusOf(m) : null;
+
+    /// <summary>
+    /// The customers behind an outage's failed element, remaps applied (as many as <see cref="Outage.Meters"/> while it
+    /// is open): every meter whose transformer is at or below it, or the meter itself for a Meter or Unknown outage;
+    /// topology order, meters remapped in last. Empty when there is no such outage.
+    /// </summary>
+    public IReadOnlyList<MeterStatus> MetersOf(string outageId)
     {
-        if (!TryResolveMeter(meterIdOrGuid, out int m))
+        if (FindRecord(outageId) is not { } o)
         {
-            return null;
+            return [];
         }
 
+        int e = o.Element;
+        if (e >= _n || _topology.KindOf(e) == ElementKind.Meter)
+        {
+            return [StatusOf(e)];
+        }
+
+        var list = new List<MeterStatus>(_customers[e]);
+        foreach (int m in _topology.MetersBelow(e))
+        {
+            if (_txOf[m] >= 0 && IsAtOrBelow(_txOf[m], e))
+            {
+                list.Add(StatusOf(m));
+            }
+        }
+
+        foreach (var (tx, moved) in _movedInto)
+        {
+            if (IsAtOrBelow(tx, e))
+            {
+                foreach (int m in moved)
+                {
+                    if (m >= _n || _topology.ParentOf(m) < 0 || !IsAtOrBelow(_topology.ParentOf(m), e)) // else listed above
+                    {
+                        list.Add(StatusOf(m));
+                    }
+                }
+            }
+        }
+
+        return list;
+    }
+
+    private MeterStatus StatusOf(int m)
+    {
         int tx = _txOf[m];
         bool down = _state[m] is MeterState.Pending or MeterState.InOutage;
         return new MeterStatus(

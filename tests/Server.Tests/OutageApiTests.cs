@@ -142,8 +142,19 @@ public sealed class OutageApiTests : IAsyncLifetime
         Assert.Equal(id, pushed.GetProperty("id").GetString());
 
         var one = await Json(HttpMethod.Get, $"/api/outages/{id}");
-        Assert.Equal(["M1", "M2"], one.GetProperty("meters").EnumerateArray().Select(m => m.GetProperty("id").GetString()).Order());
-        Assert.All(one.GetProperty("meters").EnumerateArray(), m => Assert.Equal("PowerDown", m.GetProperty("lastEvent").GetProperty("code").GetString()));
+        // Every customer behind T1, reporting or not, with its state and last event (null when it sent none).
+        var meters = one.GetProperty("meters").EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!);
+        Assert.Equal(["M1", "M2", "M3"], meters.Keys.Order());
+        foreach (var reporting in new[] { "M1", "M2" })
+        {
+            Assert.True(meters[reporting].GetProperty("reported").GetBoolean());
+            Assert.Equal("Down", meters[reporting].GetProperty("state").GetString());
+            Assert.Equal("PowerDown", meters[reporting].GetProperty("lastEvent").GetProperty("code").GetString());
+        }
+
+        Assert.False(meters["M3"].GetProperty("reported").GetBoolean());
+        Assert.Equal("Up", meters["M3"].GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, meters["M3"].GetProperty("lastEvent").ValueKind);
 
         var meter = await Json(HttpMethod.Get, "/api/meters/00000000-0000-4000-8000-000000000001");
         Assert.Equal(("M1", "T1", "Down", id), (meter.GetProperty("id").GetString(), meter.GetProperty("mapping").GetProperty("transformer").GetString(),

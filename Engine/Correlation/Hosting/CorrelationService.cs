@@ -25,15 +25,22 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 /// are left to the next start's replay. Timer ticks are dropped when the channel is full (the next work
 /// item advances time anyway).</para>
 /// <para><b>Time.</b> <see cref="OutageCorrelator.Advance"/> runs with <see cref="TimeProvider"/> time after
-/// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>.</para>
-/// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) and replayed
-/// interleaved by time with the stored events, so a restart rebuilds the same outages with the same ids.
-/// (An event received just before an action but journaled just after it is replayed before it: both live and
-/// replay are deterministic, they can differ only in such a race.)</para>
+/// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>. While outages are open the
+/// timer is also due at most <see cref="PriorityRefresh"/> after the last snapshot, which is then taken again even
+/// without a change: priorities grow with age, so the order of <see cref="OutageSnapshot.Active"/> must not go stale.</para>
+/// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) with the key of the last
+/// event the correlator had taken into account when they were applied (<see cref="OperatorAction.AfterEvent"/>), and
+/// replayed right after that event, in the order they were applied: the replay sees events and actions in the
+/// live order, so a restart rebuilds the same outages with the same ids, even when an event received just before
+/// an action was handed to correlation just after it. Events the correlator ignores (other codes, time-sync
+/// flagged, duplicates) change nothing, so they do not count as a position.</para>
 /// </remarks>
 public sealed partial class CorrelationService : IHostedService, IAcceptedEventSink, IOutageFeed, IAsyncDisposable
 {
     public const int Capacity = 256;
+
+    /// <summary>How old the snapshot may get while outages are open (their priorities age).</summary>
+    public static readonly TimeSpan PriorityRefresh = TimeSpan.FromMinutes(1);
 
     private readonly Channel<Work> _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(Capacity)
     {
@@ -51,6 +58,8 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private OutageCorrelator? _correlator;
     private OutageSnapshot _current = OutageSnapshot.Empty;
     private Task? _loop;
+    private EventKey? _lastTaken; // loop only: the last event the correlator took into account
+    private DateTimeOffset _snapshotAt; // loop only: the time of the latest snapshot
 
     public CorrelationService(EventStore events, OperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
         TimeProvider time, ILogger<CorrelationService> logger)
@@ -138,6 +147,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             var now = _time.GetUtcNow();
             c.Advance(now);
             action.AtTicks = Math.Max(now.UtcTicks, c.Now?.UtcTicks ?? 0);
+            action.AfterEvent = _lastTaken?.ToBytes() ?? [];
             var result = action.ApplyTo(c);
             if (result.Succeeded)
             {
@@ -202,7 +212,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             case EventsWork e:
                 foreach (var recorded in e.Events)
                 {
-                    c.Process(recorded);
+                    Take(c, recorded);
                 }
 
                 Interlocked.Add(ref _processed, e.Events.Length);
@@ -217,15 +227,20 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         }
     }
 
-    /// <summary>Advances to now, publishes the changes and re-arms the timer.</summary>
+    /// <summary>Advances to now, publishes the changes (or a stale snapshot, for priorities) and re-arms the timer.</summary>
     private void Step()
     {
         var c = _correlator!;
-        c.Advance(_time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        c.Advance(now);
         var changes = c.DrainChanges();
+        if (changes.Count > 0 || (_current.Active.Count > 0 && now - _snapshotAt >= PriorityRefresh))
+        {
+            Publish(c, now);
+        }
+
         if (changes.Count > 0)
         {
-            Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
             try
             {
                 Changed?.Invoke(changes);
@@ -239,11 +254,23 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         Arm(c);
     }
 
+    private void Publish(OutageCorrelator c, DateTimeOffset now)
+    {
+        Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
+        _snapshotAt = now;
+    }
+
     private void Arm(OutageCorrelator c)
     {
-        if (c.NextDeadline is { } next)
+        var next = c.NextDeadline;
+        if (_current.Active.Count > 0 && _snapshotAt + PriorityRefresh is var refresh && (next is null || refresh < next))
         {
-            var due = next - _time.GetUtcNow();
+            next = refresh;
+        }
+
+        if (next is { } at)
+        {
+            var due = at - _time.GetUtcNow();
             _timer.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
         }
         else
@@ -252,23 +279,49 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         }
     }
 
-    /// <summary>On the loop: a new correlator, every stored event with the actions interleaved by time.</summary>
+    /// <summary>Processes one event and remembers it as the position of the next action when it counted.</summary>
+    private void Take(OutageCorrelator c, RecordedEvent e)
+    {
+        if (c.Process(e) is EventDisposition.Correlated or EventDisposition.TestRecorded)
+        {
+            _lastTaken = e.Key;
+        }
+    }
+
+    /// <summary>On the loop: a new correlator, every stored event with each action right after the event it followed live.</summary>
     private int Rebuild()
     {
         var c = new OutageCorrelator(_topology.Current, _options);
         var actions = _actions.All();
         int next = 0;
         int replayed = 0;
+        _lastTaken = null;
         _events.ForEach(e =>
         {
-            while (next < actions.Count && actions[next].AtTicks <= e.ReceivedAt.UtcTicks)
+            // Actions applied before any event, and (stored before positions were) by time.
+            while (next < actions.Count && actions[next].AfterEvent is var after
+                && (after is null ? actions[next].AtTicks <= e.ReceivedAt.UtcTicks : after.Length == 0))
             {
                 Replay(c, actions[next++]);
             }
 
-            c.Process(e);
+            Take(c, e);
             replayed++;
+            if (next < actions.Count && actions[next].AfterEvent is { Length: EventKey.Size })
+            {
+                Span<byte> key = stackalloc byte[EventKey.Size];
+                e.Key.WriteTo(key);
+                while (next < actions.Count && actions[next].AfterEvent is { } after2 && after2.AsSpan().SequenceEqual(key))
+                {
+                    Replay(c, actions[next++]);
+                }
+            }
         });
+        if (next < actions.Count && actions[next].AfterEvent is { Length: > 0 })
+        {
+            LogActionsUnplaced(_logger, actions.Count - next); // its event is not stored: keep the order, at the end
+        }
+
         while (next < actions.Count)
         {
             Replay(c, actions[next++]);
@@ -278,7 +331,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         c.Advance(_time.GetUtcNow());
         _ = c.DrainChanges(); // the replay is not news: readers get the new snapshot
         _correlator = c;
-        Volatile.Write(ref _current, new OutageSnapshot(c.AllOutages()));
+        Publish(c, _time.GetUtcNow());
         Arm(c);
         return replayed;
     }
@@ -312,4 +365,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Replaying operator action {Kind} #{Id} failed (topology changed?): {Error}")]
     private static partial void LogActionSkipped(ILogger logger, string kind, int id, string error);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "{Count} operator actions follow an event that is not stored; replayed after every event")]
+    private static partial void LogActionsUnplaced(ILogger logger, int count);
 }

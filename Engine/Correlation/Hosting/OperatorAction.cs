@@ -2,7 +2,8 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 
 /// <summary>
 /// An operator operation or remap as persisted (LiteDB collection <c>operatorActions</c>), replayed
-/// at start interleaved by time with the stored events so that a restart rebuilds the same outages.
+/// at start at the point of the event stream where it was applied live (<see cref="AfterEvent"/>), so that
+/// a restart rebuilds the same outages.
 /// </summary>
 public sealed class OperatorAction
 {
@@ -31,6 +32,15 @@ public sealed class OperatorAction
     public string? Crew { get; set; }
 
     public string? Note { get; set; }
+
+    /// <summary>
+    /// Where the action was applied live: the <see cref="Storage.Events.EventKey"/> bytes of the last event the
+    /// correlator had taken into account (correlated or recorded as a test) before it; empty when there was none
+    /// yet. The replay applies the action right after that event, not by time: an event received just before the
+    /// action but handed to correlation just after it must stay after it. <see langword="null"/> in actions stored
+    /// before this was recorded: those are replayed by time.
+    /// </summary>
+    public byte[]? AfterEvent { get; set; }
 
     [LiteDB.BsonIgnore]
     public DateTimeOffset At => new(AtTicks, TimeSpan.Zero);

@@ -17,7 +17,7 @@ public sealed class OperatorActionStore(LiteStore store)
         Collection.Insert(action);
     }
 
-    /// <summary>Every action, by time then insertion order.</summary>
+    /// <summary>Every action in insertion order: the order they were applied live.</summary>
     public IReadOnlyList<OperatorAction> All() =>
-        [.. Collection.FindAll().OrderBy(a => a.AtTicks).ThenBy(a => a.Id)];
+        [.. Collection.FindAll().OrderBy(a => a.Id)];
 }

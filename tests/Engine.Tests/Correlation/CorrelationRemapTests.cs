@@ -85,4 +85,26 @@ public class CorrelationRemapTests
         Assert.Equal("no transformer 'FU1'", Engine.Remap("M1", "FU1", "admin", Feed.At(0)).Error);
         Assert.Equal("no meter 'X9' (give a meter id or GUID)", Engine.Remap("X9", "T1", "admin", Feed.At(0)).Error);
     }
+
+    [Fact]
+    public void MetersOf_ListsEveryCustomerBehindTheFailedElement_RemapsApplied()
+    {
+        Assert.True(Engine.Remap("M12", "T2", "admin", Feed.At(0)).Succeeded); // in under FU1
+        Assert.True(Engine.Remap("M3", "T4", "admin", Feed.At(0)).Succeeded);  // out from under FU1
+        Assert.True(Engine.Remap("M4", "T2", "admin", Feed.At(0)).Succeeded);  // moved within FU1
+        _feed.Gasp(1, 100);
+        _feed.Gasp(5, 100);
+        _feed.Advance(3000);
+        var fuse = Assert.Single(Engine.ActiveOutages());
+        Assert.Equal("FU1", fuse.DeviceId);
+
+        var meters = Engine.MetersOf(fuse.Id);
+
+        Assert.Equal(["M1", "M12", "M2", "M4", "M5", "M6", "M7", "M8"], meters.Select(m => m.MeterId).Order(StringComparer.Ordinal));
+        Assert.Equal(fuse.Meters, meters.Count);
+        Assert.Equal(["M1", "M5"], meters.Where(m => m.IsDown).Select(m => m.MeterId).Order(StringComparer.Ordinal));
+        Assert.Empty(Engine.MetersOf("O-999"));
+        var single = Engine.MetersOf(Engine.MeterStatusOf("M1")!.OutageId!);
+        Assert.Equal(fuse.Meters, single.Count);
+    }
 }
