@@ -15,7 +15,8 @@ public interface IOutageBoardSource
     /// <summary>Raised (off the UI thread) when <see cref="Current"/> has been replaced.</summary>
     event Action? Changed;
 
-    OutageDetail? GetDetail(string id);
+    /// <summary>One outage with its timeline and every customer behind it; null when there is none.</summary>
+    Task<OutageDetail?> GetDetailAsync(string id);
 
     Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user);
 

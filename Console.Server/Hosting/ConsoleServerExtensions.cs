@@ -19,6 +19,10 @@ public static class ConsoleServerExtensions
         services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
         services.AddSingleton<NetworkDrawing>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
+        services.AddSingleton<OpsConsole.Console.Server.Outages.OutageBoardSource>();
+        services.AddSingleton<OpsConsole.Console.Client.Outages.IOutageBoardSource>(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());
+        services.AddHostedService(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());
+        services.AddCascadingAuthenticationState();
         services.AddConsoleDataProtection();
         services.AddConsoleSecurity();
         services.AddProblemDetails();

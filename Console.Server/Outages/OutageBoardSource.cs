@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Security.Claims;
+using OpsConsole.Console.Client.Outages;
+using OpsConsole.Console.Server.Security;
+using OpsConsole.Console.Server.Security.Users;
+using OpsConsole.Engine.Correlation;
+using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Ingest;
+using OpsConsole.Engine.Topology;
+using OpsConsole.Gis.Topology;
+
+namespace OpsConsole.Console.Server.Outages;
+
+/// <summary>
+/// The outage board's view of the correlation engine. Pushes are coalesced: the engine may change
+/// outages thousands of times a second in a storm; the board is rebuilt at most every
+/// <see cref="PushInterval"/> (and every second for the ingest figures), and every circuit re-renders
+/// from that one immutable state. Actions check the role here, on the server, and are audited.
+/// </summary>
+public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDisposable
+{
+    public static readonly TimeSpan PushInterval = TimeSpan.FromMilliseconds(250);
+
+    private const int RateSeconds = 10;
+    private const int RejectSeconds = 60;
+
+    private readonly CorrelationService _correlation;
+    private readonly TopologyState _topology;
+    private readonly IngestStats _stats;
+    private readonly AuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly Queue<(DateTimeOffset At, long Received, long Rejected)> _samples = new();
+    private readonly Lock _gate = new();
+    private ITimer? _timer;
+    private int _dirty = 1;
+    private long _ticks;
+    private OutageBoardState _current = OutageBoardState.Empty;
+
+    public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, TimeProvider time)
+    {
+        _correlation = correlation;
+        _topology = topology;
+        _stats = stats;
+        _audit = audit;
+        _time = time;
+        _correlation.Changed += OnOutagesChanged;
+    }
+
+    public OutageBoardState Current => Volatile.Read(ref _current);
+
+    public event Action? Changed;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.Zero, PushInterval);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private void OnOutagesChanged(IReadOnlyList<OutageChange> changes) => Interlocked.Exchange(ref _dirty, 1);
+
+    /// <summary>Rebuilds the board when outages changed, and once a second for the ingest figures.</summary>
+    internal void Tick()
+    {
+        lock (_gate)
+        {
+            bool second = _ticks++ % (long)(TimeSpan.FromSeconds(1) / PushInterval) == 0;
+            if (second)
+            {
+                Sample();
+            }
+
+            if (Interlocked.Exchange(ref _dirty, 0) == 0 && !second)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _current, Build(_correlation.Current, _topology.Current));
+        }
+
+        Changed?.Invoke();
+    }
+
+    private void Sample()
+    {
+        var now = _time.GetUtcNow();
+        var s = _stats.Snapshot();
+        _samples.Enqueue((now, s.Received, s.RejectedTotal));
+        while (_samples.Count > RejectSeconds + 1)
+        {
+            _samples.Dequeue();
+        }
+    }
+
+    private OutageBoardState Build(OutageSnapshot outages, NetworkTopology net)
+    {
+        var rows = outages.Active.Select(o => Row(o, net)).ToArray();
+        double rate = 0;
+        long rejects = 0;
+        if (_samples.Count >= 2)
+        {
+            var last = _samples.Last();
+            var rateFrom = _samples.Reverse().Skip(Math.Min(RateSeconds, _samples.Count - 1)).First();
+            double seconds = (last.At - rateFrom.At).TotalSeconds;
+            rate = seconds > 0 ? (last.Received - rateFrom.Received) / seconds : 0;
+            rejects = last.Rejected - _samples.Peek().Rejected;
+        }
+
+        var header = new BoardHeader(rows.Length, rows.Sum(r => r.Meters), rows.Sum(r => r.CriticalMeters), rate, rejects);
+        return new OutageBoardState(rows, header, _time.GetUtcNow());
+    }
+
+    private static OutageRow Row(Outage o, NetworkTopology net)
+    {
+        string? name = null, feeder = null;
+        if (net.TryGetElement(o.DeviceId, out int element))
+        {
+            name = net[element].Name;
+            int f = net.AncestorOfKind(element, ElementKind.Feeder);
+            feeder = f >= 0 ? net[f].Id : null;
+        }
+
+        return new OutageRow(o.Id, o.Level.ToString(), o.DeviceId, name, feeder, o.State.ToString(), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
+    }
+
+    public async Task<OutageDetail?> GetDetailAsync(string id)
+    {
+        var (outage, meters) = await _correlation.QueryAsync(c => (c.Find(id), c.MetersOf(id))).ConfigureAwait(false);
+        if (outage is null)
+        {
+            return null;
+        }
+
+        var net = _topology.Current;
+        var reporting = outage.ReportingMeterIds.ToHashSet(StringComparer.Ordinal);
+        var list = meters.Select(m => new OutageMeter(
+            m.MeterId,
+            reporting.Contains(m.MeterId),
+            m.IsDown,
+            net.TryGetElement(m.MeterId, out int e) && net[e].Critical == true)).ToArray();
+        var timeline = outage.History.Select(t => new TimelineEntry(
+            t.At,
+            t.From is null ? $"created, {t.State}" : t.From == t.State ? t.State.ToString() : $"{t.From} → {t.State}",
+            t.Actor,
+            t.Note)).ToArray();
+        return new OutageDetail(Row(outage, net), outage.Explanation, outage.ParentOutageId, timeline, list);
+    }
+
+    public Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user) =>
+        ApplyAsync(user, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.AcknowledgeKind, OutageId = id }, $"acknowledge {id}");
+
+    public Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note) =>
+        ApplyAsync(user, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.DispatchKind, OutageId = id, Crew = crew, Note = note }, $"dispatch {id} crew={crew}");
+
+    public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason) =>
+        ApplyAsync(user, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.RestoreKind, OutageId = id, Note = reason }, $"restore {id}: {reason}");
+
+    public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) =>
+        ApplyAsync(user, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
+
+    /// <summary>Checks the role on the server (a dispatcher's browser cannot call past it), applies, audits.</summary>
+    private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string minimumRole, OperatorAction action, string what)
+    {
+        string name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
+        bool allowed = name.Length > 0 && (user.IsInRole(Roles.Admin) || (minimumRole == Roles.Dispatcher && user.IsInRole(Roles.Dispatcher)));
+        if (!allowed)
+        {
+            _audit.Write(name, "action-refused", null, what);
+            return BoardActionResult.Fail("Your role does not allow this action.");
+        }
+
+        action.Actor = name;
+        var result = await _correlation.ApplyAsync(action).ConfigureAwait(false);
+        _audit.Write(name, result.Succeeded ? "outage-action" : "outage-action-failed", null,
+            result.Succeeded ? what : string.Create(CultureInfo.InvariantCulture, $"{what}: {result.Error}"));
+        if (result.Succeeded)
+        {
+            Interlocked.Exchange(ref _dirty, 1);
+            Tick();
+        }
+
+        return result.Succeeded ? BoardActionResult.Ok : BoardActionResult.Fail(result.Error ?? "The action failed.");
+    }
+
+    public void Dispose()
+    {
+        _correlation.Changed -= OnOutagesChanged;
+        _timer?.Dispose();
+    }
+}

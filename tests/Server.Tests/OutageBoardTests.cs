@@ -1,0 +1,214 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using MudBlazor.Services;
+using OpsConsole.Console.Client.Outages;
+using OpsConsole.Console.Client.Pages;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>The outage board over in-memory state (no engine, no browser): order, filters, detail, actions, roles, alerts.</summary>
+public sealed class OutageBoardTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 18, 30, 0, TimeSpan.Zero);
+    private readonly BunitContext _ctx = new();
+    private readonly FakeBoard _board = new();
+
+    public OutageBoardTests()
+    {
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddMudServices();
+        _ctx.Services.AddSingleton<IOutageBoardSource>(_board);
+        _ctx.Services.AddSingleton<TimeProvider>(new FixedTime(Now));
+        _board.Set(
+            Row("O-1", "Transformer", "T1", "Feeder 1", "Suspected", meters: 3, critical: 0, priority: 3, minutesAgo: 1),
+            Row("O-2", "Device", "D2", "Feeder 1", "Confirmed", meters: 40, critical: 1, priority: 90, minutesAgo: 12),
+            Row("O-3", "Unknown", "M9", null, "Confirmed", meters: 1, critical: 0, priority: 1, minutesAgo: 3),
+            Row("O-4", "Feeder", "F2", "F2", "Dispatched", meters: 500, critical: 2, priority: 600, minutesAgo: 30));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ctx.DisposeAsync();
+
+    private static OutageRow Row(string id, string level, string device, string? feeder, string state, int meters, int critical, int priority, int minutesAgo) =>
+        new(id, level, device, device + " name", feeder, state, meters, Math.Min(meters, 2), critical, Now.AddMinutes(-minutesAgo), priority);
+
+    private IRenderedComponent<OutageBoardPage> RenderAs(string role, string url = "outages")
+    {
+        var auth = _ctx.AddAuthorization();
+        auth.SetAuthorized(role == "admin" ? "ada" : "dana");
+        auth.SetRoles(role);
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
+        return _ctx.Render<OutageBoardPage>();
+    }
+
+    private static string[] Elements(IRenderedComponent<OutageBoardPage> cut) =>
+        [.. cut.FindAll("tbody tr td[data-label='Element']").Select(td => td.TextContent.Trim())];
+
+    [Fact]
+    public void Board_SortsByPriority_AndShowsTheHeaderFigures()
+    {
+        var cut = RenderAs("dispatcher");
+
+        Assert.Equal(["F2 name", "D2 name", "T1 name", "M9 name"], Elements(cut));
+        Assert.Contains("Active outages: 4", cut.Find("[aria-label='Active outages']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Customers out: 544", cut.Find("[aria-label='Customers out']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Critical customers out: 3", cut.Find("[aria-label='Critical customers out']").TextContent, StringComparison.Ordinal);
+        Assert.Equal("12 min", cut.FindAll("tbody tr")[1].QuerySelector("td[data-label='Age']")!.TextContent.Trim());
+    }
+
+    [Fact]
+    public void Board_ClickingASortLabel_SortsByThatColumn()
+    {
+        var cut = RenderAs("dispatcher");
+
+        cut.FindAll(".mud-table-sort-label").First(e => e.TextContent.Contains("Customers out", StringComparison.Ordinal)).Click();
+
+        Assert.Equal(["M9 name", "T1 name", "D2 name", "F2 name"], Elements(cut));
+    }
+
+    [Theory]
+    [InlineData("outages?state=Confirmed", new[] { "D2 name", "M9 name" })]
+    [InlineData("outages?level=Transformer", new[] { "T1 name" })]
+    [InlineData("outages?feeder=Feeder%201", new[] { "D2 name", "T1 name" })]
+    [InlineData("outages?state=Confirmed&feeder=Feeder%201", new[] { "D2 name" })]
+    public void Board_FiltersFromTheAddress(string url, string[] expected)
+    {
+        var cut = RenderAs("dispatcher", url);
+
+        Assert.Equal(expected, Elements(cut));
+    }
+
+    [Fact]
+    public void Board_ClickingARow_ShowsExplanationTimelineAndMeters()
+    {
+        var cut = RenderAs("dispatcher");
+
+        cut.FindAll("tbody tr")[1].Click();
+
+        var panel = cut.Find("[aria-label='Outage details']");
+        Assert.Contains("Explanation of O-2", cut.Find("[aria-label='Explanation']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Suspected → Confirmed", panel.QuerySelector("[aria-label='Timeline']")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("M-O-2-1", panel.TextContent, StringComparison.Ordinal);
+        Assert.Contains("critical", panel.QuerySelector("[aria-label='Meters']")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dispatch_WithCrew_CallsTheSourceAsTheSignedInUser()
+    {
+        var cut = RenderAs("dispatcher");
+        cut.FindAll("tbody tr")[1].Click();
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Dispatch", StringComparison.Ordinal)).Click();
+        Assert.Contains("Name the crew", cut.Find("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(_board.Calls);
+
+        var crew = cut.FindAll("[aria-label='Outage details'] input")[0];
+        crew.Change("Crew 7");
+        cut.FindAll("button").First(b => b.TextContent.Contains("Dispatch", StringComparison.Ordinal)).Click();
+
+        Assert.Equal("dispatch O-2 crew=Crew 7 by dana", Assert.Single(_board.Calls));
+    }
+
+    [Fact]
+    public void AcknowledgeAndRestore_CallTheSource_AndShowItsRefusal()
+    {
+        var cut = RenderAs("dispatcher");
+        cut.FindAll("tbody tr")[0].Click();
+        _board.Refuse = "An outage must be Confirmed to be acknowledged.";
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Acknowledge", StringComparison.Ordinal)).Click();
+
+        Assert.Contains("must be Confirmed", cut.Find("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        _board.Refuse = null;
+        cut.FindAll("[aria-label='Outage details'] input")[2].Change("Crew closed the recloser");
+        cut.FindAll("button").First(b => b.TextContent.Contains("Restore manually", StringComparison.Ordinal)).Click();
+        Assert.Equal(["restore O-4: Crew closed the recloser by dana"], _board.Calls); // the refused acknowledgement changed nothing
+    }
+
+    [Fact]
+    public void UnknownOutage_RemapIsAdminOnly()
+    {
+        var dispatcher = RenderAs("dispatcher");
+        dispatcher.FindAll("tbody tr")[3].Click();
+        Assert.Empty(dispatcher.FindAll("[aria-label='Map meter to transformer']"));
+        Assert.DoesNotContain("Map meter (admin)", dispatcher.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownOutage_AdminCanMapTheMeter()
+    {
+        var admin = RenderAs("admin");
+        admin.FindAll("tbody tr")[3].Click();
+
+        admin.Find("[aria-label='Map meter to transformer'] input").Change("T2");
+        admin.FindAll("button").First(b => b.TextContent.Contains("Map meter (admin)", StringComparison.Ordinal)).Click();
+
+        Assert.Equal("remap M9 to T2 by ada", Assert.Single(_board.Calls));
+    }
+
+    [Fact]
+    public void NewConfirmedOutageWithCriticalCustomers_RaisesAnAlert_OnlyForNewOnes()
+    {
+        var cut = RenderAs("dispatcher");
+        Assert.Empty(cut.FindAll(".mud-alert"));
+
+        _board.Set([.. _board.Current.Rows, Row("O-5", "Transformer", "T3", "Feeder 1", "Confirmed", meters: 2, critical: 1, priority: 60, minutesAgo: 0)]);
+
+        cut.WaitForAssertion(() => Assert.Contains("T3 name", Assert.Single(cut.FindAll(".mud-alert")).TextContent, StringComparison.Ordinal));
+        Assert.Contains("T3 name", Elements(cut));
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private sealed class FakeBoard : IOutageBoardSource
+    {
+        public OutageBoardState Current { get; private set; } = OutageBoardState.Empty;
+
+        public List<string> Calls { get; } = [];
+
+        public string? Refuse { get; set; }
+
+        public event Action? Changed;
+
+        public void Set(params OutageRow[] rows)
+        {
+            Current = new OutageBoardState(rows, new BoardHeader(rows.Length, rows.Sum(r => r.Meters), rows.Sum(r => r.CriticalMeters), 12, 0), Now);
+            Changed?.Invoke();
+        }
+
+        public Task<OutageDetail?> GetDetailAsync(string id)
+        {
+            var row = Current.Rows.FirstOrDefault(r => r.Id == id);
+            return Task.FromResult(row is null ? null : new OutageDetail(
+                row,
+                $"Explanation of {id}",
+                null,
+                [new TimelineEntry(Now.AddMinutes(-5), "created, Suspected", "engine", null), new TimelineEntry(Now.AddMinutes(-4), "Suspected → Confirmed", "engine", null)],
+                [new OutageMeter($"M-{id}-1", true, true, true), new OutageMeter($"M-{id}-2", false, true, false)]));
+        }
+
+        private Task<BoardActionResult> Record(string call, ClaimsPrincipal user)
+        {
+            if (Refuse is not null)
+            {
+                return Task.FromResult(BoardActionResult.Fail(Refuse));
+            }
+
+            Calls.Add($"{call} by {user.Identity?.Name}");
+            return Task.FromResult(BoardActionResult.Ok);
+        }
+
+        public Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user) => Record($"acknowledge {id}", user);
+
+        public Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note) => Record($"dispatch {id} crew={crew}", user);
+
+        public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason) => Record($"restore {id}: {reason}", user);
+
+        public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) => Record($"remap {meterId} to {transformerId}", user);
+    }
+}
