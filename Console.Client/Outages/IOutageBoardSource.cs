@@ -24,6 +24,9 @@ public interface IOutageBoardSource
 
     Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason);
 
+    /// <summary>The open outages as the map draws them (same moment as <see cref="Current"/>).</summary>
+    IReadOnlyList<OutageMapItem> GetMapOverlay();
+
     /// <summary>Admin only: maps an Unknown outage's meter to a transformer.</summary>
     Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId);
 }
@@ -71,3 +74,17 @@ public sealed record BoardActionResult(bool Succeeded, string? Error)
 
     public static BoardActionResult Fail(string error) => new(false, error);
 }
+
+/// <summary>
+/// One open outage on the map: the failed element, the transformers below it (drawn in the state's
+/// colour), and its customers split into reporting and silent meters (drawn when zoomed in).
+/// </summary>
+public sealed record OutageMapItem(
+    string Id,
+    string State,
+    string Level,
+    string ElementId,
+    string Color,
+    IReadOnlyList<string> Transformers,
+    IReadOnlyList<string> Reporting,
+    IReadOnlyList<string> Silent);

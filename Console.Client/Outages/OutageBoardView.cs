@@ -32,7 +32,17 @@ public static class OutageBoardView
             : $"{(int)age.TotalHours} h {age.Minutes:00} min";
     }
 
-    /// <summary>The MudBlazor colour of a state, the same on the board and the map legend.</summary>
+    /// <summary>The colour of a state on the map, the board's chips and the legend.</summary>
+    public static string StateHex(string state) => state switch
+    {
+        "Suspected" => "#ffb300",
+        "Confirmed" => "#d50000",
+        "Acknowledged" => "#ff4081",
+        "Dispatched" => "#00bfa5",
+        _ => "#9e9e9e",
+    };
+
+    /// <summary>The MudBlazor colour of a state's chip.</summary>
     public static MudBlazor.Color StateColor(string state) => state switch
     {
         "Suspected" => MudBlazor.Color.Warning,

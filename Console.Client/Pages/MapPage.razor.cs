@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using OpsConsole.Console.Client.Map;
+using OpsConsole.Console.Client.Outages;
 
 namespace OpsConsole.Console.Client.Pages;
 
@@ -26,6 +27,17 @@ public partial class MapPage
     [Inject]
     public required IJSRuntime JS { get; set; }
 
+    /// <summary>The open outages, pushed over the circuit as they change (no polling).</summary>
+    [Inject]
+    public required IOutageBoardSource Outages { get; set; }
+
+    /// <summary>An outage to zoom to once drawn (from the board's "Show on map").</summary>
+    [SupplyParameterFromQuery(Name = "outage")]
+    public string? OutageId { get; set; }
+
+    private OutageRow? _selectedOutage;
+    private bool _drawn;
+
     private NetworkSummary Summary { get; set; } = null!;
 
     protected override void OnParametersSet() => Summary = Source.GetSummary();
@@ -44,12 +56,54 @@ public partial class MapPage
         StateHasChanged();
     }
 
-    /// <summary>Called by the map once the network is drawn.</summary>
+    /// <summary>Called by the map once the network is drawn: outages go on top, and the one asked for is shown.</summary>
     [JSInvokable]
-    public void NetworkDrawn(int transformers, int devices, int meters, int lines)
+    public async Task NetworkDrawn(int transformers, int devices, int meters, int lines)
     {
         _status = $"Drawn: {transformers} transformers, {devices} devices, {lines} line segments; {meters} meters appear when zoomed in.";
+        _drawn = true;
         StateHasChanged();
+        await PushOutagesAsync();
+        if (!string.IsNullOrEmpty(OutageId))
+        {
+            await SelectOutage(OutageId);
+        }
+    }
+
+    /// <summary>Called by the map when an outage marker is clicked (and for the address's outage): details, and the view fitted to it.</summary>
+    [JSInvokable]
+    public async Task SelectOutage(string id)
+    {
+        _selectedOutage = Outages.Current.Rows.FirstOrDefault(r => r.Id == id);
+        if (_selectedOutage is not null)
+        {
+            await SelectElement(_selectedOutage.DeviceId);
+            if (_map is not null)
+            {
+                await _map.InvokeAsync<bool>("zoomToOutage", id);
+            }
+        }
+
+        StateHasChanged();
+    }
+
+    private void OnOutagesChanged() => _ = InvokeAsync(PushOutagesAsync);
+
+    private async Task PushOutagesAsync()
+    {
+        if (_map is null || !_drawn)
+        {
+            return;
+        }
+
+        try
+        {
+            await _map.InvokeVoidAsync("setOutages", Outages.GetMapOverlay());
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab is gone; DisposeAsync unsubscribes.
+        }
     }
 
     /// <summary>Called by the map when the drawing data could not be loaded.</summary>
@@ -78,6 +132,7 @@ public partial class MapPage
         }
 
         _self = DotNetObjectReference.Create(this);
+        Outages.Changed += OnOutagesChanged;
         _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
         _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.DrawingUrl, Source.TileUrl);
     }
@@ -85,6 +140,7 @@ public partial class MapPage
     public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
+        Outages.Changed -= OnOutagesChanged;
         try
         {
             if (_map is not null)

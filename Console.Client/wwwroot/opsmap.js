@@ -5,6 +5,7 @@
 //     lines:  [[lon0, lat0, lon1, lat1, ...], ...],
 //     nodes:  [[id, kind ("substation"|"feeder"|"device"|"transformer"), lon, lat, customers, subtype|null], ...],
 //     meters: [[id, lon, lat, critical (0|1), mapped (0|1)], ...] }
+// Outages are pushed by the page (setOutages) whenever the head-end's outages change.
 
 const METER_MIN_ZOOM = 17;
 
@@ -32,10 +33,14 @@ export async function create(element, dotnet, drawingUrl, tileUrl) {
 
   const byId = new Map();
   const meterLayer = L.layerGroup();
+  // Outages over the network: rings on the failed elements and their transformers (always), and
+  // their meters, reporting (filled) or silent (hollow), with the other meters when zoomed in.
+  const outageLayer = L.layerGroup().addTo(map);
+  const outageMeterLayer = L.layerGroup();
   // Leaflet measures its container once; follow layout changes (drawer, header wrapping).
   const resize = new ResizeObserver(() => map.invalidateSize());
   resize.observe(element);
-  const state = { map, byId, highlight: null, resize };
+  const state = { map, byId, highlight: null, resize, renderer, outageLayer, outageMeterLayer, outages: new Map(), element, dotnet };
 
   let data;
   try {
@@ -89,8 +94,10 @@ export async function create(element, dotnet, drawingUrl, tileUrl) {
   const syncMeters = () => {
     if (map.getZoom() >= METER_MIN_ZOOM) {
       if (!map.hasLayer(meterLayer)) map.addLayer(meterLayer);
-    } else if (map.hasLayer(meterLayer)) {
-      map.removeLayer(meterLayer);
+      if (!map.hasLayer(outageMeterLayer)) map.addLayer(outageMeterLayer);
+    } else {
+      if (map.hasLayer(meterLayer)) map.removeLayer(meterLayer);
+      if (map.hasLayer(outageMeterLayer)) map.removeLayer(outageMeterLayer);
     }
     element.dataset.metersVisible = map.hasLayer(meterLayer) ? 'true' : 'false';
   };
@@ -120,6 +127,52 @@ function api(state, element) {
       if (!state.map.getBounds().contains(marker.getLatLng())) {
         state.map.panTo(marker.getLatLng());
       }
+    },
+    // Replaces the outage overlay: [{ id, state, level, elementId, color, transformers, reporting, silent }].
+    setOutages(items) {
+      const { map, byId, renderer, outageLayer, outageMeterLayer } = state;
+      outageLayer.clearLayers();
+      outageMeterLayer.clearLayers();
+      state.outages = new Map();
+      let unknown = 0;
+      for (const o of items) {
+        state.outages.set(o.id, o);
+        const select = () => state.dotnet.invokeMethodAsync('SelectOutage', o.id);
+        for (const t of o.transformers) {
+          const m = byId.get(t);
+          if (m) L.circleMarker(m.getLatLng(), { radius: m.getRadius() + 2, color: o.color, weight: 2, fillColor: o.color, fillOpacity: 0.7, renderer }).on('click', select).addTo(outageLayer);
+        }
+        const at = byId.get(o.elementId);
+        if (at) {
+          const isUnknown = o.level === 'Unknown';
+          if (isUnknown) unknown++;
+          L.circleMarker(at.getLatLng(), isUnknown
+            ? { radius: 7, color: o.color, weight: 3, fillColor: '#6a1b9a', fillOpacity: 1, renderer }
+            : { radius: 15, color: o.color, weight: 4, fill: false, renderer })
+            .on('click', select).addTo(outageLayer);
+        }
+        for (const id of o.reporting) {
+          const m = byId.get(id);
+          if (m) L.circleMarker(m.getLatLng(), { radius: 4, color: o.color, weight: 2, fillColor: o.color, fillOpacity: 1, renderer }).on('click', select).addTo(outageMeterLayer);
+        }
+        for (const id of o.silent) {
+          const m = byId.get(id);
+          if (m) L.circleMarker(m.getLatLng(), { radius: 4, color: o.color, weight: 2, fill: false, renderer }).on('click', select).addTo(outageMeterLayer);
+        }
+      }
+      state.element.dataset.outages = String(items.length);
+      state.element.dataset.outageIds = items.map(o => o.id).join(' ');
+      state.element.dataset.unknownOutages = String(unknown);
+    },
+    // Fits the view to an outage's element and transformers.
+    zoomToOutage(id) {
+      const o = state.outages.get(id);
+      if (!o) return false;
+      const points = [o.elementId, ...o.transformers, ...o.reporting].map(x => state.byId.get(x)).filter(m => m).map(m => m.getLatLng());
+      if (points.length === 0) return false;
+      if (points.length === 1) state.map.setView(points[0], METER_MIN_ZOOM);
+      else state.map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom: METER_MIN_ZOOM });
+      return true;
     },
     zoomTo(id, zoom) {
       const marker = state.byId.get(id);

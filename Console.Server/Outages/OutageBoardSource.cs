@@ -35,6 +35,7 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
     private int _dirty = 1;
     private long _ticks;
     private OutageBoardState _current = OutageBoardState.Empty;
+    private IReadOnlyList<OutageMapItem> _overlay = [];
 
     public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, TimeProvider time)
     {
@@ -80,7 +81,10 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
                 return;
             }
 
-            Volatile.Write(ref _current, Build(_correlation.Current, _topology.Current));
+            var outages = _correlation.Current;
+            var net = _topology.Current;
+            Volatile.Write(ref _overlay, Overlay(outages, net));
+            Volatile.Write(ref _current, Build(outages, net));
         }
 
         Changed?.Invoke();
@@ -127,6 +131,47 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
 
         return new OutageRow(o.Id, o.Level.ToString(), o.DeviceId, name, feeder, o.State.ToString(), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
     }
+
+    public IReadOnlyList<OutageMapItem> GetMapOverlay() => Volatile.Read(ref _overlay);
+
+    /// <summary>
+    /// The map's view: per open outage, the transformers at or below the failed element and its meters,
+    /// reporting or silent, from the topology in force (a meter remapped since start is drawn at its
+    /// topology place until the network is re-imported).
+    /// </summary>
+    private static OutageMapItem[] Overlay(OutageSnapshot outages, NetworkTopology net) =>
+        [.. outages.Active.Select(o =>
+        {
+            var reporting = o.ReportingMeterIds.ToHashSet(StringComparer.Ordinal);
+            var transformers = new List<string>();
+            var silent = new List<string>();
+            if (o.Level is not (OutageLevel.Meter or OutageLevel.Unknown) && net.TryGetElement(o.DeviceId, out int element))
+            {
+                if (net.KindOf(element) == ElementKind.Transformer)
+                {
+                    transformers.Add(o.DeviceId);
+                }
+
+                foreach (int meter in net.MetersBelow(element))
+                {
+                    string id = net[meter].Id;
+                    if (!reporting.Contains(id))
+                    {
+                        silent.Add(id);
+                    }
+
+                    int t = net.ParentOf(meter);
+                    if (t >= 0 && (transformers.Count == 0 || transformers[^1] != net[t].Id))
+                    {
+                        transformers.Add(net[t].Id);
+                    }
+                }
+            }
+
+            string state = o.State.ToString();
+            return new OutageMapItem(o.Id, state, o.Level.ToString(), o.DeviceId, OutageBoardView.StateHex(state),
+                [.. transformers.Distinct(StringComparer.Ordinal)], [.. o.ReportingMeterIds], silent);
+        })];
 
     public async Task<OutageDetail?> GetDetailAsync(string id)
     {

@@ -16,6 +16,7 @@ public sealed class MapPageTests : IAsyncLifetime
     private readonly BunitContext _ctx = new();
     private readonly TempFolder _folder = new();
     private readonly LiteStore _store;
+    private readonly OutageBoardTests.FakeBoard _outages = OutageBoardTests.FakeBoard.Empty();
 
     public MapPageTests()
     {
@@ -28,6 +29,7 @@ public sealed class MapPageTests : IAsyncLifetime
         state.Replace(OpsConsole.Gis.Topology.NetworkTopology.Build(features, keepExtraProperties: false));
         _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         _ctx.Services.AddMudServices();
+        _ctx.Services.AddSingleton<OpsConsole.Console.Client.Outages.IOutageBoardSource>(_outages);
         _ctx.Services.AddSingleton<INetworkMapSource>(new TopologyMapSource(state, topologyStore, Options.Create(new MapOptions())));
     }
 
@@ -64,6 +66,25 @@ public sealed class MapPageTests : IAsyncLifetime
         var create = module.VerifyInvoke("create");
         Assert.Equal("console/network-drawing.json", create.Arguments[2]);
         Assert.Equal("", create.Arguments[3]);
+    }
+
+    [Fact]
+    public async Task MapPage_PushesTheOutagesOnceDrawn_AndAgainWhenTheyChange()
+    {
+        var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
+        var map = module.SetupModule("create", _ => true);
+        map.Mode = JSRuntimeMode.Loose;
+        _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", "Transformer", "T1", "T1", "F1", "Confirmed", 3, 2, 1, DateTimeOffset.UnixEpoch, 10));
+        var cut = _ctx.Render<MapPage>();
+
+        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(3, 2, 5, 4));
+        var first = Assert.Single(map.Invocations["setOutages"]);
+        var items = Assert.IsAssignableFrom<IReadOnlyList<OpsConsole.Console.Client.Outages.OutageMapItem>>(first.Arguments[0]);
+        Assert.Equal("O-1", Assert.Single(items).Id);
+
+        _outages.Set(); // the storm is restored: the page pushes without being asked
+        cut.WaitForAssertion(() => Assert.Equal(2, map.Invocations["setOutages"].Count));
+        Assert.Empty(Assert.IsAssignableFrom<IReadOnlyList<OpsConsole.Console.Client.Outages.OutageMapItem>>(map.Invocations["setOutages"][1].Arguments[0]));
     }
 
     [Fact]

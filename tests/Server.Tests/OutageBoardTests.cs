@@ -165,7 +165,7 @@ public sealed class OutageBoardTests : IAsyncLifetime
         public override DateTimeOffset GetUtcNow() => now;
     }
 
-    private sealed class FakeBoard : IOutageBoardSource
+    internal sealed class FakeBoard : IOutageBoardSource
     {
         public OutageBoardState Current { get; private set; } = OutageBoardState.Empty;
 
@@ -174,6 +174,8 @@ public sealed class OutageBoardTests : IAsyncLifetime
         public string? Refuse { get; set; }
 
         public event Action? Changed;
+
+        public static FakeBoard Empty() => new();
 
         public void Set(params OutageRow[] rows)
         {
@@ -202,6 +204,9 @@ public sealed class OutageBoardTests : IAsyncLifetime
             Calls.Add($"{call} by {user.Identity?.Name}");
             return Task.FromResult(BoardActionResult.Ok);
         }
+
+        public IReadOnlyList<OutageMapItem> GetMapOverlay() =>
+            [.. Current.Rows.Select(r => new OutageMapItem(r.Id, r.State, r.Level, r.DeviceId, OutageBoardView.StateHex(r.State), [], [], []))];
 
         public Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user) => Record($"acknowledge {id}", user);
 
