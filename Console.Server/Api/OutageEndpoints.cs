@@ -101,7 +101,8 @@ public static class OutageEndpoints
                     return ApiJson.FieldProblem("transformer", $"'{tx}' is not a transformer of the network");
                 }
 
-                var actor = http.User.Identity?.Name ?? "admin";
+                // The signed-in user, or api-key:<role>:<hash prefix> for a machine client (ApiKeyAuthenticationHandler.ActorName).
+                var actor = http.User.Identity?.Name is { Length: > 0 } name ? name : "admin";
                 var result = await correlation.ApplyAsync(new OperatorAction { Kind = OperatorAction.RemapKind, Meter = id, Transformer = tx, Actor = actor }, ct);
                 if (!result.Succeeded)
                 {

@@ -229,4 +229,81 @@ public sealed class OutageApiTests : IAsyncLifetime
             .Select(o => $"{o.GetProperty("id").GetString()} {o.GetProperty("level").GetString()} {o.GetProperty("deviceId").GetString()} {o.GetProperty("meters").GetInt32()} {o.GetProperty("reportingMeters").GetInt32()}")
             .Order()];
     }
+
+    [Fact]
+    public async Task PostTopology_ReplacesTheNetwork_AndRebuildsOutages_UnknownMeterBecomesMapped()
+    {
+        var unknown = WaitForOutage(o => o.DeviceId == "M9" && o.Level == Engine.Correlation.OutageLevel.Unknown);
+        await PowerDown(9, 1);
+        await unknown;
+
+        string mapped = SmallNetwork.GeoJson.Replace("\"id\":\"M9\",\"parent\":null", "\"id\":\"M9\",\"parent\":\"T2\"", StringComparison.Ordinal);
+        Assert.NotEqual(SmallNetwork.GeoJson, mapped);
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/topology") { Content = new StringContent(mapped, System.Text.Encoding.UTF8, "application/geo+json") })
+        {
+            request.Headers.Add("X-Api-Key", AdminKey);
+            using var response = await _http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            var body = JsonDocument.Parse(text).RootElement;
+            Assert.Equal(5, body.GetProperty("meters").GetInt32());
+            Assert.Equal(1, body.GetProperty("eventsReplayed").GetInt32());
+        }
+
+        // The rebuilt outages: M9's last gasp now sits behind T2, no Unknown outage left.
+        var active = await Json(HttpMethod.Get, "/api/outages?state=all");
+        var outage = Assert.Single(active.EnumerateArray());
+        Assert.NotEqual("Unknown", outage.GetProperty("level").GetString());
+        var m9 = await Json(HttpMethod.Get, "/api/meters/M9");
+        Assert.Equal(("T2", false, "Down"), (m9.GetProperty("mapping").GetProperty("transformer").GetString(),
+            m9.GetProperty("mapping").GetProperty("remapped").GetBoolean(), m9.GetProperty("state").GetString()));
+
+        var topology = await Json(HttpMethod.Get, "/api/topology");
+        var feature = Assert.Single(topology.GetProperty("features").EnumerateArray(), f => f.GetProperty("properties").TryGetProperty("id", out var id) && id.GetString() == "M9");
+        Assert.Equal("T2", feature.GetProperty("properties").GetProperty("parent").GetString());
+    }
+
+    [Fact]
+    public async Task Hub_SendsStatsChanged_AfterTraffic()
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_host.BaseAddress, "/hubs/outages"), o => o.Headers["X-Api-Key"] = DispatcherKey)
+            .Build();
+        var counted = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<JsonElement>("StatsChanged", s =>
+        {
+            if (s.GetProperty("accepted").GetInt64() >= 1)
+            {
+                counted.TrySetResult(s);
+            }
+        });
+        await hub.StartAsync();
+
+        await PowerDown(1, 1);
+
+        var stats = await counted.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(1, stats.GetProperty("datagrams").GetProperty("accepted").GetInt64());
+    }
+
+    [Fact]
+    public async Task Remap_ByApiKey_RecordsTheKeysActorName_InTheOutageHistory_NeverTheKey()
+    {
+        var unknown = WaitForOutage(o => o.DeviceId == "M9");
+        await PowerDown(9, 1);
+        await unknown;
+
+        await Json(HttpMethod.Put, "/api/meters/M9/parent", AdminKey, body: new { transformer = "T2" });
+
+        string expected = "api-key:admin:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(AdminKey)))[..4];
+        var outages = await Json(HttpMethod.Get, "/api/outages?state=all");
+        var actors = new List<string>();
+        foreach (var o in outages.EnumerateArray())
+        {
+            var detail = await Json(HttpMethod.Get, $"/api/outages/{o.GetProperty("id").GetString()}");
+            actors.AddRange(detail.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("actor").GetString()!));
+        }
+
+        Assert.Contains(expected, actors);
+        Assert.DoesNotContain(actors, a => a.Contains(AdminKey, StringComparison.Ordinal));
+    }
 }

@@ -8,6 +8,7 @@ internal sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<ManualTimer> _timers = [];
+    private readonly TaskCompletionSource _timerCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset _utcNow = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private long _timestamp = 1_000_000;
 
@@ -44,6 +45,9 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Completes when the first timer is created (a service may create its timer on another thread).</summary>
+    public Task TimerCreated => _timerCreated.Task;
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new ManualTimer(this, callback, state);
@@ -53,6 +57,7 @@ internal sealed class ManualTimeProvider : TimeProvider
         }
 
         timer.Change(dueTime, period);
+        _timerCreated.TrySetResult();
         return timer;
     }
 
