@@ -20,6 +20,16 @@ public sealed class IngestStats
     private long _accepted;
     private long _duplicates;
     private long _control;
+    private long _kernelDropped;
+
+    /// <summary>
+    /// Datagrams the kernel dropped on the listener's sockets since start (receive buffer full): they never
+    /// reached the process, so they are outside received = accepted + duplicates + rejected + control.
+    /// </summary>
+    public long KernelDropped => Interlocked.Read(ref _kernelDropped);
+
+    /// <summary>Sets <see cref="KernelDropped"/> (the listener samples the kernel's counter).</summary>
+    public void SetKernelDropped(long value) => Interlocked.Exchange(ref _kernelDropped, value);
 
     public void Received(IPAddress gateway)
     {

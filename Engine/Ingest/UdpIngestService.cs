@@ -61,6 +61,7 @@ public sealed partial class UdpIngestService(
     });
 
     private long _indexSkipped;
+    private long _dropBaseline;
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
@@ -91,6 +92,11 @@ public sealed partial class UdpIngestService(
         int workers = Math.Max(1, Environment.ProcessorCount);
         _sockets = OpenSockets(hes.Value.Port, workers);
         LogListening(logger, LocalEndPoint!.Port, _sockets[0].ReceiveBufferSize, _sockets.Count, recovery.Journal.RecordCount, recovery.Reinserted);
+        if (OperatingSystem.IsLinux() && _sockets[0].ReceiveBufferSize < 2 * ReceiveBufferBytes)
+        {
+            // Linux reports twice the usable size; less than asked means net.core.rmem_max capped it.
+            LogBufferCapped(logger, _sockets[0].ReceiveBufferSize / 2, ReceiveBufferBytes);
+        }
         // Dedicated threads with blocking waits: async receive loops that always find a datagram
         // waiting never yield their pool thread, starving the journal writer's continuations
         // (StormBench: accepted events stalled at the queue capacity).
@@ -102,7 +108,12 @@ public sealed partial class UdpIngestService(
 
         _loops.Add(Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         _loops.Add(Task.Run(IndexLoopAsync, CancellationToken.None));
-        _purge = _context.Time.CreateTimer(_ => _context.PurgeExpired(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _dropBaseline = KernelDrops.Read(LocalEndPoint!.Port) ?? 0;
+        _purge = _context.Time.CreateTimer(_ =>
+        {
+            _context.PurgeExpired();
+            SampleKernelDrops();
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
 
@@ -243,6 +254,24 @@ public sealed partial class UdpIngestService(
         }
     }
 
+    /// <summary>Counts and logs what the kernel dropped on this port since start (once a second).</summary>
+    private void SampleKernelDrops()
+    {
+        if (LocalEndPoint is not { } local || KernelDrops.Read(local.Port) is not { } drops)
+        {
+            return;
+        }
+
+        long sinceStart = Math.Max(0, drops - _dropBaseline);
+        var stats = _context!.Stats;
+        long before = stats.KernelDropped;
+        if (sinceStart > before)
+        {
+            stats.SetKernelDropped(sinceStart);
+            LogKernelDrops(logger, sinceStart - before, local.Port, sinceStart);
+        }
+    }
+
     private void WriteLoop()
     {
         var context = _context!;
@@ -376,6 +405,14 @@ public sealed partial class UdpIngestService(
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
         Message = "CoAP listener on UDP port {Port} (receive buffer {BufferBytes} bytes, {Sockets} sockets); journal holds {Records} events, {Reinserted} re-indexed")]
     private static partial void LogListening(ILogger logger, int port, int bufferBytes, int sockets, long records, long reinserted);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning,
+        Message = "The kernel dropped {Count} datagrams on UDP port {Port} in the last second (receive buffer full; {Total} since start): the head-end is not keeping up")]
+    private static partial void LogKernelDrops(ILogger logger, long count, int port, long total);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning,
+        Message = "UDP receive buffer is {Usable} bytes, not the {Requested} asked for: net.core.rmem_max caps it. A storm burst the listener cannot absorb is dropped by the kernel; raise the cap (sysctl -w net.core.rmem_max=16777216)")]
+    private static partial void LogBufferCapped(ILogger logger, int usable, int requested);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Event journal damage found at start: {TornTailBytes} torn bytes cut from the tail, {Corruptions} damaged regions reported")]
     private static partial void LogJournalDamage(ILogger logger, long tornTailBytes, int corruptions);

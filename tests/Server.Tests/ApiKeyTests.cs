@@ -70,6 +70,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(0, body.RootElement.GetProperty("datagrams").GetProperty("received").GetInt64());
+        Assert.Equal(0, body.RootElement.GetProperty("datagrams").GetProperty("kernelDropped").GetInt64());
         Assert.Equal(0, body.RootElement.GetProperty("accepted").GetInt64());
         Assert.True(body.RootElement.GetProperty("rejected").TryGetProperty("ERR_REPLAY", out _));
         Assert.True(body.RootElement.GetProperty("flagged").TryGetProperty("0x092", out _));
