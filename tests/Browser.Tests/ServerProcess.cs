@@ -10,15 +10,26 @@ namespace OpsConsole.Browser.Tests;
 /// (same Configuration), on a free loopback port, with a fresh temporary working directory so
 /// that its store (Storage:Path), keys and logs never touch the repository. Ready once it has
 /// logged the address it listens on and answered GET /healthz with 200; killed (whole tree) on dispose.
+/// A derived fixture can add settings (environment variables) for its own server, see <see cref="DispatcherServer"/>.
 /// </summary>
-public sealed partial class ServerProcess : IAsyncLifetime
+public partial class ServerProcess : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<int> _udpPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<string, IReadOnlyDictionary<string, string>> _environment;
     private Process? _process;
     private string? _workDirectory;
+
+    public ServerProcess()
+        : this(_ => new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="environment">Extra environment for the server, given its fresh working directory.</param>
+    protected ServerProcess(Func<string, IReadOnlyDictionary<string, string>> environment) => _environment = environment;
 
     /// <summary>Where the server listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -37,6 +48,9 @@ public sealed partial class ServerProcess : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>The server's temporary working directory (its store is under data/).</summary>
+    public string WorkDirectory => _workDirectory ?? throw new InvalidOperationException("The server has not been started.");
 
     /// <summary>How long the server took from process start to a healthy answer.</summary>
     public TimeSpan StartupTime { get; private set; }
@@ -69,6 +83,10 @@ public sealed partial class ServerProcess : IAsyncLifetime
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
+        foreach (var (name, value) in _environment(_workDirectory))
+        {
+            start.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => OnLine(e.Data, "");
@@ -96,6 +114,10 @@ public sealed partial class ServerProcess : IAsyncLifetime
             throw new TimeoutException($"The server was not healthy within {StartTimeout.TotalSeconds:0} s.\n{Log}");
         }
     }
+
+    /// <summary>The UDP port of the head-end's CoAP listener, as the server logged it.</summary>
+    public async Task<int> UdpPortAsync() =>
+        await _udpPort.Task.WaitAsync(StartTimeout);
 
     private readonly SemaphoreSlim _signInGate = new(1, 1);
     private string? _adminPassword;
@@ -224,6 +246,11 @@ public sealed partial class ServerProcess : IAsyncLifetime
         {
             _listening.TrySetResult(new Uri(m.Groups[1].Value.TrimEnd('/') + "/"));
         }
+
+        if (UdpLine().Match(line) is { Success: true } u)
+        {
+            _udpPort.TrySetResult(int.Parse(u.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private static string SafeExitCode(Process process)
@@ -257,4 +284,7 @@ public sealed partial class ServerProcess : IAsyncLifetime
 
     [GeneratedRegex(@"Now listening on:\s*(http://\S+)")]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"CoAP listener on UDP port (\d+)")]
+    private static partial Regex UdpLine();
 }

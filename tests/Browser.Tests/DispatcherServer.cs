@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using OpsConsole.Tools.AmiTestUtility;
+
+namespace OpsConsole.Browser.Tests;
+
+/// <summary>
+/// A console server of its own for the dispatcher test: an admin API key (random per run), the bundled ckt24
+/// network named explicitly (the simulator reads the same file), a master key file at a known path (the simulator
+/// derives the meters' keys from it), and short correlation times so a storm's outages close and qualify quickly.
+/// </summary>
+public sealed class DispatcherServer : ServerProcess
+{
+    public const int WindowMs = 500;
+    public const int QualifyMs = 2000;
+
+    private static readonly string ApiKeyValue = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)); // 32 characters
+
+    public DispatcherServer()
+        : base(work => new Dictionary<string, string>
+        {
+            ["Api__Keys__0__Key"] = ApiKeyValue,
+            ["Api__Keys__0__Role"] = "admin",
+            ["Correlation__WindowMs"] = WindowMs.ToString(CultureInfo.InvariantCulture),
+            ["Correlation__QualifyMs"] = QualifyMs.ToString(CultureInfo.InvariantCulture),
+            ["Security__MasterKeyFile"] = Path.Combine(work, "data", "keys", "master.key"),
+            ["Topology__File"] = Topology,
+        })
+    {
+    }
+
+    public string ApiKey => ApiKeyValue;
+
+    /// <summary>The bundled ckt24 network, found as the simulator finds it.</summary>
+    public static string Topology => MeterNetwork.ResolveTopology(null, "test");
+
+    public string MasterKeyFile => Path.Combine(WorkDirectory, "data", "keys", "master.key");
+
+    /// <summary>The options every command of the simulator needs to reach this server.</summary>
+    public async Task<string[]> SimulatorOptionsAsync() =>
+    [
+        "--host", "127.0.0.1", "--port", (await UdpPortAsync()).ToString(CultureInfo.InvariantCulture),
+        "--api", BaseAddress.ToString(), "--api-key", ApiKey, "--key", MasterKeyFile, "--topology", Topology,
+        "--ack-timeout-ms", "1000",
+    ];
+}
