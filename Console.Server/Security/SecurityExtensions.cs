@@ -21,6 +21,8 @@ public static class SecurityExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SignInService>();
         services.AddSingleton<InitialAdmin>();
+        services.AddSingleton<UserAdministration>();
+        services.AddSingleton<OpsConsole.Console.Client.Admin.IUserAdministration>(sp => sp.GetRequiredService<UserAdministration>());
         services.AddHostedService(sp => sp.GetRequiredService<InitialAdmin>());
         services.AddAuthentication(ConsoleScheme)
             .AddPolicyScheme(ConsoleScheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
