@@ -66,6 +66,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         string html = await response.Content.ReadAsStringAsync();
         Assert.Contains(expected, html, StringComparison.Ordinal);
+        Assert.Contains("ada (admin)", html, StringComparison.Ordinal); // the app bar names who is signed in
     }
 
     [Theory]

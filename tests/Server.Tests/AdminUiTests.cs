@@ -144,6 +144,16 @@ public sealed class AdminUiTests : IAsyncLifetime
         Assert.Single(cut.FindAll("a[href='outages']"));
     }
 
+    [Fact]
+    public void SignOutButton_NamesTheUserAndRole()
+    {
+        SignIn("dana", "dispatcher");
+
+        var cut = _ctx.Render<SignOutButton>();
+
+        Assert.Equal("dana (dispatcher)", cut.Find("[aria-label='Signed in as']").TextContent.Trim());
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
