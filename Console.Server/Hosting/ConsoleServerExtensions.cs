@@ -44,6 +44,7 @@ public static class ConsoleServerExtensions
         app.UseExceptionHandler();
         app.UseResponseCompression();
         app.UseStaticFiles();
+        app.UseForbiddenPage();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UsePasswordChangeGate();

@@ -21,6 +21,8 @@ public static class SecurityExtensions
         services.AddSingleton<AuditLog>();
         services.AddSingleton<SignInService>();
         services.AddSingleton<InitialAdmin>();
+        services.AddSingleton<UserAdministration>();
+        services.AddSingleton<OpsConsole.Console.Client.Admin.IUserAdministration>(sp => sp.GetRequiredService<UserAdministration>());
         services.AddHostedService(sp => sp.GetRequiredService<InitialAdmin>());
         services.AddAuthentication(ConsoleScheme)
             .AddPolicyScheme(ConsoleScheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
@@ -35,11 +37,11 @@ public static class SecurityExtensions
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.LoginPath = "/signin";
-                o.AccessDeniedPath = "/forbidden";
+                o.AccessDeniedPath = AccessDeniedPage;
                 o.ExpireTimeSpan = TimeSpan.FromHours(12); // a control-room shift
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized);
-                o.Events.OnRedirectToAccessDenied = context => StatusOrRedirect(context, StatusCodes.Status403Forbidden);
+                o.Events.OnRedirectToAccessDenied = ForbidPage;
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.ReadPolicy, p => p.RequireRole(Roles.Dispatcher, Roles.Admin))
@@ -68,7 +70,42 @@ public static class SecurityExtensions
         await next(context).ConfigureAwait(false);
     });
 
-    /// <summary>API and hub calls get a status code; page requests the sign-in or access-denied page.</summary>
+    /// <summary>
+    /// Renders <c>/forbidden</c> with status 403 in place of a page the user's role does not allow (no
+    /// redirect: the address stays, and the answer says what it is). Registered by
+    /// <see cref="UseForbiddenPage"/>; everything else keeps its own status and body.
+    /// </summary>
+    public static IApplicationBuilder UseForbiddenPage(this IApplicationBuilder app)
+    {
+        app.UseStatusCodePagesWithReExecute(AccessDeniedPage);
+        return app.Use((context, next) =>
+        {
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } feature)
+            {
+                feature.Enabled = false; // only ForbidPage turns it on, for one page request
+            }
+
+            return next(context);
+        });
+    }
+
+    private const string AccessDeniedPage = "/forbidden";
+
+    /// <summary>API, hub and circuit calls get a bare 403; a page request the 403 page (see <see cref="UseForbiddenPage"/>).</summary>
+    private static Task ForbidPage(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        if (!IsMachinePath(context.Request.Path) && !context.Request.Path.StartsWithSegments("/_blazor")
+            && HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments(AccessDeniedPage)
+            && context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } feature)
+        {
+            feature.Enabled = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>API and hub calls get a status code; page requests the sign-in page.</summary>
     private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         if (IsMachinePath(context.Request.Path) || context.Request.Path.StartsWithSegments("/_blazor"))

@@ -1,47 +1,18 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.RegularExpressions;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Console.Server.Security.Users;
 
 namespace OpsConsole.Server.Tests;
 
 /// <summary>Browser sign-in over real HTTP: first admin, anti-forgery, lockout, roles, audit.</summary>
-public sealed partial class SignInTests : IAsyncLifetime
+public sealed class SignInTests : IAsyncLifetime
 {
     private RunningHost _host = null!;
 
     public async Task InitializeAsync() => _host = await RunningHost.StartAsync();
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private sealed class Browser : IDisposable
-    {
-        public Browser(Uri baseAddress)
-        {
-            Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = baseAddress };
-        }
-
-        public HttpClient Http { get; }
-
-        /// <summary>GETs the page holding the form and posts it with the page's anti-forgery token.</summary>
-        public async Task<HttpResponseMessage> PostFormAsync(string page, string action, params (string Name, string Value)[] fields)
-        {
-            string html = await Http.GetStringAsync(page);
-            string token = TokenField().Match(html).Groups["token"].Value;
-            Assert.False(string.IsNullOrEmpty(token), $"no anti-forgery token on {page}");
-            var form = new FormUrlEncodedContent([new("__RequestVerificationToken", token), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
-            return await Http.PostAsync(action, form);
-        }
-
-        public Task<HttpResponseMessage> SignInAsync(string user, string password) =>
-            PostFormAsync("/signin", "/account/signin", ("user", user), ("password", password), ("returnUrl", "/map"));
-
-        public void Dispose() => Http.Dispose();
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"(?<token>[^\"]+)\"|type=\"hidden\" name=\"__RequestVerificationToken\" value=\"(?<token>[^\"]+)\"")]
-    private static partial Regex TokenField();
 
     private string InitialPassword()
     {

@@ -57,6 +57,17 @@ public sealed class UserStore(LiteStore store)
         Update(user);
     }
 
+    /// <summary>An admin's reset: a temporary password to be changed at the next sign-in; clears any lockout.</summary>
+    public void SetTemporaryPassword(ConsoleUser user, string password)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        user.PasswordHash = _hasher.HashPassword(user, password);
+        user.MustChangePassword = true;
+        user.FailedSignIns = 0;
+        user.LockedUntil = null;
+        Update(user);
+    }
+
     public void Update(ConsoleUser user) => Users.Update(user);
 
     private static string Key(string name) => name.Trim().ToLowerInvariant();

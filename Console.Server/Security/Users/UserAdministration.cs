@@ -1,0 +1,159 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using OpsConsole.Console.Client.Admin;
+
+namespace OpsConsole.Console.Server.Security.Users;
+
+/// <summary>
+/// The admin pages' operations on <see cref="UserStore"/> and <see cref="AuditLog"/>. The role is checked
+/// here, on the server, on every call: a dispatcher's circuit cannot reach past it, and a refusal is
+/// audited. Every change is audited with the admin's name.
+/// </summary>
+public sealed partial class UserAdministration(UserStore users, AuditLog audit, TimeProvider time) : IUserAdministration
+{
+    public const int MaxAuditEntries = 500;
+    public const string Refused = "Only an administrator may do this.";
+
+    private readonly Lock _gate = new();
+
+    public Task<AdminQuery<UserSummary>> ListUsersAsync(ClaimsPrincipal user)
+    {
+        if (!IsAdmin(user, "list users", out _))
+        {
+            return Task.FromResult(new AdminQuery<UserSummary>([], Refused));
+        }
+
+        return Task.FromResult(new AdminQuery<UserSummary>([.. users.All().Select(Summary)], null));
+    }
+
+    public Task<AdminResult> CreateUserAsync(ClaimsPrincipal user, string name, string role, string temporaryPassword)
+    {
+        name = (name ?? "").Trim();
+        if (!IsAdmin(user, $"create user {name}", out string admin))
+        {
+            return Task.FromResult(AdminResult.Fail(Refused));
+        }
+
+        var errors = new Dictionary<string, string>();
+        lock (_gate)
+        {
+            if (CheckName(name) is { } nameProblem)
+            {
+                errors[AdminResult.NameField] = nameProblem;
+            }
+            else if (users.Find(name) is not null)
+            {
+                errors[AdminResult.NameField] = $"There is already a user '{name}'.";
+            }
+
+            if (!Roles.IsKnown(role))
+            {
+                errors[AdminResult.RoleField] = "Choose dispatcher or admin.";
+            }
+
+            if (SignInService.CheckNewPassword(null, temporaryPassword, temporaryPassword) is { } passwordProblem)
+            {
+                errors[AdminResult.PasswordField] = passwordProblem;
+            }
+
+            if (errors.Count > 0)
+            {
+                return Task.FromResult(AdminResult.Invalid(errors));
+            }
+
+            if (!users.TryCreate(name, role, temporaryPassword, mustChangePassword: true, time.GetUtcNow().UtcDateTime))
+            {
+                errors[AdminResult.NameField] = $"There is already a user '{name}'.";
+                return Task.FromResult(AdminResult.Invalid(errors));
+            }
+        }
+
+        audit.Write(admin, "user-created", null, $"{name} ({role}), temporary password");
+        return Task.FromResult(AdminResult.Ok);
+    }
+
+    public Task<AdminResult> UnlockAsync(ClaimsPrincipal user, string name)
+    {
+        if (!IsAdmin(user, $"unlock {name}", out string admin))
+        {
+            return Task.FromResult(AdminResult.Fail(Refused));
+        }
+
+        lock (_gate)
+        {
+            if (users.Find(name) is not { } target)
+            {
+                return Task.FromResult(AdminResult.Fail($"There is no user '{name}'."));
+            }
+
+            target.LockedUntil = null;
+            target.FailedSignIns = 0;
+            users.Update(target);
+            audit.Write(admin, "user-unlocked", null, target.Name);
+        }
+
+        return Task.FromResult(AdminResult.Ok);
+    }
+
+    public Task<AdminResult> ResetPasswordAsync(ClaimsPrincipal user, string name)
+    {
+        if (!IsAdmin(user, $"reset password of {name}", out string admin))
+        {
+            return Task.FromResult(AdminResult.Fail(Refused));
+        }
+
+        string password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', '-').Replace('/', '_');
+        lock (_gate)
+        {
+            if (users.Find(name) is not { } target)
+            {
+                return Task.FromResult(AdminResult.Fail($"There is no user '{name}'."));
+            }
+
+            users.SetTemporaryPassword(target, password);
+            audit.Write(admin, "password-reset", null, $"{target.Name}, temporary password, must change");
+        }
+
+        return Task.FromResult(AdminResult.Ok with { TemporaryPassword = password });
+    }
+
+    public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count)
+    {
+        if (!IsAdmin(user, "read audit", out _))
+        {
+            return Task.FromResult(new AdminQuery<AuditRow>([], Refused));
+        }
+
+        var rows = audit.Recent(Math.Clamp(count, 0, MaxAuditEntries))
+            .Select(e => new AuditRow(Utc(e.Time), e.User, e.Action, e.RemoteAddress, e.Detail));
+        return Task.FromResult(new AdminQuery<AuditRow>([.. rows], null));
+    }
+
+    /// <summary>Null when <paramref name="name"/> is a valid user name, else why not.</summary>
+    public static string? CheckName(string? name) =>
+        name is not null && NamePattern().IsMatch(name)
+            ? null
+            : "1 to 64 characters: letters, digits, '.', '_' or '-'.";
+
+    /// <summary>A signed-in admin, or audits the refusal.</summary>
+    private bool IsAdmin(ClaimsPrincipal user, string what, out string name)
+    {
+        name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
+        if (name.Length > 0 && user.IsInRole(Roles.Admin))
+        {
+            return true;
+        }
+
+        audit.Write(name, "admin-refused", null, what);
+        return false;
+    }
+
+    private static UserSummary Summary(ConsoleUser u) =>
+        new(u.Name, u.Role, u.MustChangePassword, u.LockedUntil is { } l ? Utc(l) : null, u.FailedSignIns, Utc(u.CreatedAt));
+
+    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t, DateTimeKind.Utc));
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

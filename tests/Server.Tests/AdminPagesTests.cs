@@ -1,0 +1,84 @@
+using System.Net;
+using OpsConsole.Console.Server.Security;
+using OpsConsole.Console.Server.Security.Users;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>The admin pages over real HTTP in the running host: roles enforced by the server, 403 in place of a redirect.</summary>
+public sealed class AdminPagesTests : IAsyncLifetime
+{
+    private const string DispatcherPassword = "dispatch-shift-7!";
+    private const string AdminPassword = "admin-of-the-night-1";
+    private RunningHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await RunningHost.StartAsync();
+        var users = _host.Get<UserStore>();
+        users.TryCreate("dana", Roles.Dispatcher, DispatcherPassword, mustChangePassword: false, DateTime.UtcNow);
+        users.TryCreate("ada", Roles.Admin, AdminPassword, mustChangePassword: false, DateTime.UtcNow);
+    }
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    private async Task<Browser> SignedInAsync(string user, string password)
+    {
+        var browser = new Browser(_host.BaseAddress);
+        var signIn = await browser.SignInAsync(user, password);
+        Assert.Equal("/map", signIn.Headers.Location!.OriginalString);
+        return browser;
+    }
+
+    [Theory]
+    [InlineData("/admin/users")]
+    [InlineData("/admin/audit")]
+    public async Task Dispatcher_GetsA403_NotARedirect(string page)
+    {
+        using var browser = await SignedInAsync("dana", DispatcherPassword);
+
+        var response = await browser.Http.GetAsync(page);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains("Your role does not allow this page", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Dispatcher_ApiForbidden_StaysABare403()
+    {
+        using var browser = await SignedInAsync("dana", DispatcherPassword);
+
+        var response = await browser.Http.PutAsync("/api/meters/M1/parent", System.Net.Http.Json.JsonContent.Create(new { transformer = "T2" }));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain("Your role does not allow", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/admin/users", "dana")]
+    [InlineData("/admin/audit", "sign-in")]
+    public async Task Admin_Gets200_WithThePage(string page, string expected)
+    {
+        using var browser = await SignedInAsync("ada", AdminPassword);
+
+        var response = await browser.Http.GetAsync(page);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string html = await response.Content.ReadAsStringAsync();
+        Assert.Contains(expected, html, StringComparison.Ordinal);
+        Assert.Contains("ada (admin)", html, StringComparison.Ordinal); // the app bar names who is signed in
+    }
+
+    [Theory]
+    [InlineData("/admin/users")]
+    [InlineData("/admin/audit")]
+    public async Task Anonymous_IsRedirectedToSignIn(string page)
+    {
+        using var browser = new Browser(_host.BaseAddress);
+
+        var response = await browser.Http.GetAsync(page);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/signin", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+}
