@@ -41,14 +41,4 @@ public static class OutageBoardView
         "Dispatched" => "#00bfa5",
         _ => "#9e9e9e",
     };
-
-    /// <summary>The MudBlazor colour of a state's chip.</summary>
-    public static MudBlazor.Color StateColor(string state) => state switch
-    {
-        "Suspected" => MudBlazor.Color.Warning,
-        "Confirmed" => MudBlazor.Color.Error,
-        "Acknowledged" => MudBlazor.Color.Secondary,
-        "Dispatched" => MudBlazor.Color.Info,
-        _ => MudBlazor.Color.Default,
-    };
 }
