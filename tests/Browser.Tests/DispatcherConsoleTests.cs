@@ -188,7 +188,7 @@ public sealed class DispatcherConsoleTests(DispatcherServer server, BrowserFixtu
     }
 
     /// <summary>Runs the simulator in-process, as <c>ami-test-utility args…</c> would.</summary>
-    private static async Task<(int Exit, string Out, string Err)> Simulate(string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> Simulate(string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
