@@ -63,7 +63,7 @@ public sealed class AdminUiTests : IAsyncLifetime
         cut.Find("input[aria-label='Temporary password']").Change("short");
         Click(cut, "Create user");
 
-        Assert.Contains("letters, digits", cut.Markup, StringComparison.Ordinal);
+        cut.WaitForAssertion(() => Assert.Contains("letters, digits", cut.Markup, StringComparison.Ordinal)); // MudButton's click is asynchronous
         Assert.Contains("at least 12 characters", cut.Markup, StringComparison.Ordinal);
         Assert.Single(_admin.Calls);
         Assert.Equal(2, Column(cut, "Name").Length);
@@ -72,6 +72,7 @@ public sealed class AdminUiTests : IAsyncLifetime
         cut.Find("input[aria-label='Temporary password']").Change("a-long-enough-password");
         Click(cut, "Create user");
 
+        cut.WaitForAssertion(() => Assert.Contains("Created bob", cut.Find("[role='status']").TextContent, StringComparison.Ordinal));
         Assert.Equal("create bob dispatcher by ada", _admin.Calls[^1]);
         Assert.DoesNotContain("letters, digits", cut.Markup, StringComparison.Ordinal);
         Assert.DoesNotContain("at least 12 characters", cut.Markup, StringComparison.Ordinal);
@@ -87,12 +88,12 @@ public sealed class AdminUiTests : IAsyncLifetime
         Assert.True(cut.Find("button[aria-label='Unlock ada']").HasAttribute("disabled"));
 
         Click(cut, "Unlock dana");
+        cut.WaitForAssertion(() => Assert.Equal(["", ""], Column(cut, "Locked until")));
         Assert.Equal("unlock dana by ada", _admin.Calls[^1]);
-        Assert.Equal(["", ""], Column(cut, "Locked until"));
 
         Click(cut, "Reset password of dana");
+        cut.WaitForAssertion(() => Assert.Contains("temp-password-123", cut.Find("[role='status']").TextContent, StringComparison.Ordinal));
         Assert.Equal("reset dana by ada", _admin.Calls[^1]);
-        Assert.Contains("temp-password-123", cut.Find("[role='status']").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -123,11 +124,11 @@ public sealed class AdminUiTests : IAsyncLifetime
         Assert.Equal(AuditPage.Count, _admin.AuditCount);
 
         cut.Find("input[aria-label='Filter']").Input("dana");
-        Assert.Equal(["sign-in-failed"], Users());
+        cut.WaitForAssertion(() => Assert.Equal(["sign-in-failed"], Users()));
         cut.Find("input[aria-label='Filter']").Input("SIGN-IN");
-        Assert.Equal(["sign-in-failed", "sign-in"], Users());
+        cut.WaitForAssertion(() => Assert.Equal(["sign-in-failed", "sign-in"], Users()));
         cut.Find("input[aria-label='Filter']").Input("bob");
-        Assert.Equal(["user-created"], Users());
+        cut.WaitForAssertion(() => Assert.Equal(["user-created"], Users()));
     }
 
     [Theory]

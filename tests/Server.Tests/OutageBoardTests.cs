@@ -43,6 +43,13 @@ public sealed class OutageBoardTests : IAsyncLifetime
         return _ctx.Render<OutageBoardPage>();
     }
 
+    /// <summary>Clicks a row and waits for its detail panel (the click handler is asynchronous).</summary>
+    private static void OpenRow(IRenderedComponent<OutageBoardPage> cut, int index)
+    {
+        cut.FindAll("tbody tr")[index].Click();
+        cut.WaitForElement("[aria-label='Outage details']");
+    }
+
     private static string[] Elements(IRenderedComponent<OutageBoardPage> cut) =>
         [.. cut.FindAll("tbody tr td[data-label='Element']").Select(td => td.TextContent.Trim())];
 
@@ -65,7 +72,7 @@ public sealed class OutageBoardTests : IAsyncLifetime
 
         cut.FindAll(".mud-table-sort-label").First(e => e.TextContent.Contains("Customers out", StringComparison.Ordinal)).Click();
 
-        Assert.Equal(["M9 name", "T1 name", "D2 name", "F2 name"], Elements(cut));
+        cut.WaitForAssertion(() => Assert.Equal(["M9 name", "T1 name", "D2 name", "F2 name"], Elements(cut)));
     }
 
     [Theory]
@@ -85,9 +92,9 @@ public sealed class OutageBoardTests : IAsyncLifetime
     {
         var cut = RenderAs("dispatcher");
 
-        cut.FindAll("tbody tr")[1].Click();
+        OpenRow(cut, 1);
 
-        var panel = cut.Find("[aria-label='Outage details']");
+        var panel = cut.WaitForElement("[aria-label='Outage details']");
         Assert.Contains("Explanation of O-2", cut.Find("[aria-label='Explanation']").TextContent, StringComparison.Ordinal);
         Assert.Contains("Suspected → Confirmed", panel.QuerySelector("[aria-label='Timeline']")!.TextContent, StringComparison.Ordinal);
         Assert.Contains("M-O-2-1", panel.TextContent, StringComparison.Ordinal);
@@ -98,40 +105,40 @@ public sealed class OutageBoardTests : IAsyncLifetime
     public void Dispatch_WithCrew_CallsTheSourceAsTheSignedInUser()
     {
         var cut = RenderAs("dispatcher");
-        cut.FindAll("tbody tr")[1].Click();
+        OpenRow(cut, 1);
 
         cut.FindAll("button").First(b => b.TextContent.Contains("Dispatch", StringComparison.Ordinal)).Click();
-        Assert.Contains("Name the crew", cut.Find("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Name the crew", cut.WaitForElement("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
         Assert.Empty(_board.Calls);
 
         var crew = cut.FindAll("[aria-label='Outage details'] input")[0];
         crew.Change("Crew 7");
         cut.FindAll("button").First(b => b.TextContent.Contains("Dispatch", StringComparison.Ordinal)).Click();
 
-        Assert.Equal("dispatch O-2 crew=Crew 7 by dana", Assert.Single(_board.Calls));
+        cut.WaitForAssertion(() => Assert.Equal("dispatch O-2 crew=Crew 7 by dana", Assert.Single(_board.Calls)));
     }
 
     [Fact]
     public void AcknowledgeAndRestore_CallTheSource_AndShowItsRefusal()
     {
         var cut = RenderAs("dispatcher");
-        cut.FindAll("tbody tr")[0].Click();
+        OpenRow(cut, 0);
         _board.Refuse = "An outage must be Confirmed to be acknowledged.";
 
         cut.FindAll("button").First(b => b.TextContent.Contains("Acknowledge", StringComparison.Ordinal)).Click();
 
-        Assert.Contains("must be Confirmed", cut.Find("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("must be Confirmed", cut.WaitForElement("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
         _board.Refuse = null;
         cut.FindAll("[aria-label='Outage details'] input")[2].Change("Crew closed the recloser");
         cut.FindAll("button").First(b => b.TextContent.Contains("Restore manually", StringComparison.Ordinal)).Click();
-        Assert.Equal(["restore O-4: Crew closed the recloser by dana"], _board.Calls); // the refused acknowledgement changed nothing
+        cut.WaitForAssertion(() => Assert.Equal(["restore O-4: Crew closed the recloser by dana"], _board.Calls)); // the refused acknowledgement changed nothing
     }
 
     [Fact]
     public void UnknownOutage_RemapIsAdminOnly()
     {
         var dispatcher = RenderAs("dispatcher");
-        dispatcher.FindAll("tbody tr")[3].Click();
+        OpenRow(dispatcher, 3);
         Assert.Empty(dispatcher.FindAll("[aria-label='Map meter to transformer']"));
         Assert.DoesNotContain("Map meter (admin)", dispatcher.Markup, StringComparison.Ordinal);
     }
@@ -140,12 +147,12 @@ public sealed class OutageBoardTests : IAsyncLifetime
     public void UnknownOutage_AdminCanMapTheMeter()
     {
         var admin = RenderAs("admin");
-        admin.FindAll("tbody tr")[3].Click();
+        OpenRow(admin, 3);
 
         admin.Find("[aria-label='Map meter to transformer'] input").Change("T2");
         admin.FindAll("button").First(b => b.TextContent.Contains("Map meter (admin)", StringComparison.Ordinal)).Click();
 
-        Assert.Equal("remap M9 to T2 by ada", Assert.Single(_board.Calls));
+        admin.WaitForAssertion(() => Assert.Equal("remap M9 to T2 by ada", Assert.Single(_board.Calls)));
     }
 
     [Fact]
