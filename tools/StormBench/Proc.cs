@@ -58,31 +58,6 @@ internal static class Proc
         }
     }
 
-    /// <summary>The drops column summed over the UDP sockets bound to <paramref name="port"/> (/proc/net/udp and udp6), or -1.</summary>
-    public static long SocketDrops(int port)
-    {
-        string hex = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
-        long total = -1;
-        foreach (var file in new[] { "/proc/net/udp", "/proc/net/udp6" })
-        {
-            if (!File.Exists(file))
-            {
-                continue;
-            }
-
-            foreach (var line in File.ReadLines(file).Skip(1))
-            {
-                var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (cols.Length > 12 && cols[1].EndsWith(hex, StringComparison.Ordinal))
-                {
-                    total = Math.Max(total, 0) + long.Parse(cols[^1], CultureInfo.InvariantCulture);
-                }
-            }
-        }
-
-        return total;
-    }
-
     /// <summary>System-wide UDP receive-buffer errors: Udp RcvbufErrors (/proc/net/snmp) + Udp6RcvbufErrors (/proc/net/snmp6).</summary>
     public static long RcvbufErrors()
     {

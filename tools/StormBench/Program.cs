@@ -102,7 +102,7 @@ static async Task<RepResult> RunRepetitionAsync(BenchOptions o, string topology,
         double seconds = (Math.Max(bare.LastTicks, sent.LastTicks) - sent.FirstTicks) / (double)Stopwatch.Frequency;
         bareRate = received / seconds;
         bareLoss = sent.Sent - received;
-        bareDrops = Proc.SocketDrops(bare.EndPoint.Port);
+        bareDrops = (KernelDrops.Read(bare.EndPoint.Port) ?? -1);
         bareBuffer = bare.EffectiveBuffer;
         foreach (var s in socks)
         {
@@ -190,7 +190,7 @@ static async Task<RepResult> RunRepetitionAsync(BenchOptions o, string topology,
         RejectReasons = reasons,
         Loss = result.Sent - (accepted + duplicates + rejected),
         AcceptedRate = accepted / productSeconds,
-        ProductSocketDrops = Proc.SocketDrops(host.Target.Port),
+        ProductSocketDrops = (KernelDrops.Read(host.Target.Port) ?? -1),
         RcvbufErrorsDelta = Proc.RcvbufErrors() - rcvbufBefore,
         ProductBuffer = host.EffectiveReceiveBuffer,
         Probes = storm.Probes,

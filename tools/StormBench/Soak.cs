@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Protocols.Coap;
 
 namespace OpsConsole.Tools.StormBench;
@@ -103,7 +104,7 @@ internal static class Soak
                 double window = clock.Elapsed.TotalSeconds - (nextTick.TotalSeconds - 10);
                 System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{clock.Elapsed.TotalSeconds,6:F0}{sentNow,12:N0}{s.Accepted,12:N0}{(s.Accepted - lastAccepted) / Math.Max(window, 0.001),14:N0}{sentNow - s.Accepted - s.Duplicates - s.RejectedTotal,16:N0}" +
-                    $"{Proc.SocketDrops(host.Target.Port),10:N0}{Proc.StatusKb("VmRSS") / 1024.0,10:F0}{Proc.StatusKb("VmHWM") / 1024.0,10:F0}{GC.GetTotalMemory(false) / 1048576.0,12:F0}{gc.TotalCommittedBytes / 1048576.0,17:F0}{host.QueueLength("_toJournal"),11:N0}{host.QueueLength("_toIndex"),19:N0}"));
+                    $"{(KernelDrops.Read(host.Target.Port) ?? -1),10:N0}{Proc.StatusKb("VmRSS") / 1024.0,10:F0}{Proc.StatusKb("VmHWM") / 1024.0,10:F0}{GC.GetTotalMemory(false) / 1048576.0,12:F0}{gc.TotalCommittedBytes / 1048576.0,17:F0}{host.QueueLength("_toJournal"),11:N0}{host.QueueLength("_toIndex"),19:N0}"));
                 lastAccepted = s.Accepted;
                 nextTick += TimeSpan.FromSeconds(10);
                 if (done)
@@ -137,7 +138,7 @@ internal static class Soak
         double seconds = (lastGrowth - first) / (double)Stopwatch.Frequency;
         System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"soak total: sent {sent:N0} (errors {errors}), accepted {f.Accepted:N0} = {f.Accepted / seconds:N0}/s, dup {f.Duplicates:N0}, rejected {f.RejectedTotal:N0}, " +
-            $"LOSS {sent - f.Accepted - f.Duplicates - f.RejectedTotal:N0}, product socket drops {Proc.SocketDrops(host.Target.Port):N0}, RcvbufErrors delta {Proc.RcvbufErrors() - rcvbufBefore:N0}"));
+            $"LOSS {sent - f.Accepted - f.Duplicates - f.RejectedTotal:N0}, product socket drops {(KernelDrops.Read(host.Target.Port) ?? -1):N0}, RcvbufErrors delta {Proc.RcvbufErrors() - rcvbufBefore:N0}"));
         System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"send->ACK (after fsync): p50 {Report.Percentile(rtt, 0.5):F1} ms, p99 {Report.Percentile(rtt, 0.99):F1} ms, {missing}/{probes} unanswered; final VmRSS {Proc.StatusKb("VmRSS") / 1024.0:F0} MB, VmHWM {Proc.StatusKb("VmHWM") / 1024.0:F0} MB; load average {Proc.LoadAverage()}"));
         var rejected = f.Rejected.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}").ToArray();
