@@ -22,7 +22,7 @@ public static class StatsEndpoints
         var s = stats.Snapshot();
         return new
                 {
-                    datagrams = new { received = s.Received, accepted = s.Accepted, duplicates = s.Duplicates, control = s.Control, rejected = s.RejectedTotal, kernelDropped = stats.KernelDropped },
+                    datagrams = new { received = s.Received, accepted = s.Accepted, duplicates = s.Duplicates, control = s.Control, rejected = s.RejectedTotal, kernelDropped = s.KernelDropped },
                     accepted = s.Accepted,
                     duplicates = s.Duplicates,
                     rejected = s.Rejected,

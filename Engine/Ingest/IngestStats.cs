@@ -79,7 +79,10 @@ public sealed class IngestStats
             g => g.Key.ToString(),
             g => new GatewayStats(Volatile.Read(ref g.Value.ReceivedCount), Volatile.Read(ref g.Value.RejectedCount), Volatile.Read(ref g.Value.LowSignalCount)));
         return new IngestStatsSnapshot(Volatile.Read(ref _received), Volatile.Read(ref _accepted), Volatile.Read(ref _duplicates),
-            Volatile.Read(ref _control), rejected.Values.Sum(), rejected, flagged, gateways);
+            Volatile.Read(ref _control), rejected.Values.Sum(), rejected, flagged, gateways)
+        {
+            KernelDropped = KernelDropped,
+        };
     }
 
     private GatewayCounters Gateway(IPAddress address) => _gateways.GetOrAdd(address, static _ => new GatewayCounters());
@@ -101,6 +104,10 @@ public sealed record IngestStatsSnapshot(
     long RejectedTotal,
     IReadOnlyDictionary<string, long> Rejected,
     IReadOnlyDictionary<string, long> Flagged,
-    IReadOnlyDictionary<string, GatewayStats> Gateways);
+    IReadOnlyDictionary<string, GatewayStats> Gateways)
+{
+    /// <summary>See <see cref="IngestStats.KernelDropped"/>: outside received = accepted + duplicates + rejected + control.</summary>
+    public long KernelDropped { get; init; }
+}
 
 public sealed record GatewayStats(long Received, long Rejected, long LowSignal);

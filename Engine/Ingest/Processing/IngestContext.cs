@@ -42,7 +42,7 @@ public sealed class IngestContext
         GatewayFilter gateways,
         MeterRegistry registry,
         TimeProvider time,
-        RecentEventKeys recordedKeys)
+        SeenEventKeys recordedKeys)
     {
         ArgumentNullException.ThrowIfNull(stats);
         ArgumentNullException.ThrowIfNull(log);
@@ -66,9 +66,9 @@ public sealed class IngestContext
         SeenKeys = recordedKeys;
     }
 
-    private static RecentEventKeys Seed(IEnumerable<EventKey>? keys)
+    private static SeenEventKeys Seed(IEnumerable<EventKey>? keys)
     {
-        var seen = new RecentEventKeys();
+        var seen = new SeenEventKeys();
         foreach (EventKey key in keys ?? [])
         {
             seen.TryAdd(key);
@@ -98,9 +98,9 @@ public sealed class IngestContext
     /// <summary>
     /// (GUID, epoch, event id) of each meter's latest events recorded or being recorded, seeded from
     /// recovery. A key is added when its event is handed to the caller to persist, and removed by
-    /// <see cref="Abandon"/>. Bounded per meter (<see cref="RecentEventKeys"/>), so memory stays flat.
+    /// <see cref="Abandon"/>. Bounded per meter (<see cref="SeenEventKeys"/>), so memory stays flat.
     /// </summary>
-    public RecentEventKeys SeenKeys { get; }
+    public SeenEventKeys SeenKeys { get; }
 
     /// <summary>
     /// The caller's half of an accepted event, once the journal flush made <paramref name="recorded"/>

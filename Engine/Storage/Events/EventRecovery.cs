@@ -7,7 +7,7 @@ public sealed class EventRecovery
     public required Dictionary<ulong, uint> HighestInvocationCounters { get; init; }
 
     /// <summary>Each meter's latest event keys (de-duplication across restarts).</summary>
-    public required RecentEventKeys SeenKeys { get; init; }
+    public required SeenEventKeys SeenKeys { get; init; }
 
     /// <summary>Journal records that were missing from LiteDB and were inserted again.</summary>
     public long Reinserted { get; init; }

@@ -18,7 +18,7 @@ namespace OpsConsole.Engine.Storage.Events;
 /// ticks, count, events: binary }</c>, the events being <see cref="RecordedEventCodec"/> payloads each
 /// preceded by its 2-byte little-endian length.</para>
 /// <para>Memory stays flat however many events arrive: the look-ups kept in memory are per meter (its
-/// keys as ranges of consecutive event ids, see <see cref="RecentEventKeys"/>; the ids of the last
+/// keys as ranges of consecutive event ids, see <see cref="SeenEventKeys"/>; the ids of the last
 /// <see cref="BatchesPerMeter"/> batches holding its events, for <see cref="ByMeter"/>) and per batch
 /// (time range).</para>
 /// </remarks>
@@ -33,7 +33,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
 
     private readonly Lock _gate = new();   // the in-memory look-ups
     private readonly Lock _writer = new(); // one writer at a time: check, insert, publish
-    private readonly RecentEventKeys _stored = new();
+    private readonly SeenEventKeys _stored = new();
     private long _count;
     private readonly Dictionary<Guid, List<int>> _batchesByMeter = [];
     private readonly Dictionary<ulong, uint> _highestCounters = [];

@@ -14,7 +14,7 @@ namespace OpsConsole.Engine.Storage.Events;
 /// events from 4,000 meters holds about 4,000 small range lists, where a set of every key grows by
 /// ~400 MB. Meters that number events at random would cost a range per event, as a set would.
 /// </remarks>
-public sealed class RecentEventKeys
+public sealed class SeenEventKeys
 {
     private readonly ConcurrentDictionary<Guid, Ranges> _meters = new();
 
@@ -40,9 +40,9 @@ public sealed class RecentEventKeys
     public bool Remove(EventKey key) => _meters.TryGetValue(key.MeterId, out var r) && r.Remove(Pack(key));
 
     /// <summary>An independent copy.</summary>
-    public RecentEventKeys Clone()
+    public SeenEventKeys Clone()
     {
-        var copy = new RecentEventKeys();
+        var copy = new SeenEventKeys();
         foreach (var (meter, ranges) in _meters)
         {
             copy._meters[meter] = new Ranges(ranges.Snapshot());

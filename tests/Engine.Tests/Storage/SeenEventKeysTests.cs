@@ -2,7 +2,7 @@ using OpsConsole.Engine.Storage.Events;
 
 namespace OpsConsole.Engine.Tests.Storage;
 
-public sealed class RecentEventKeysTests
+public sealed class SeenEventKeysTests
 {
     private static readonly Guid Meter = Guid.Parse("6f1c2a3b-4d5e-4f60-8a7b-000000000001");
 
@@ -11,7 +11,7 @@ public sealed class RecentEventKeysTests
     [Fact]
     public void TryAdd_SequentialIds_OneRangeAndEveryKeyFound()
     {
-        var keys = new RecentEventKeys();
+        var keys = new SeenEventKeys();
         for (uint id = 1; id <= 100_000; id++)
         {
             Assert.True(keys.TryAdd(Key(id)));
@@ -27,7 +27,7 @@ public sealed class RecentEventKeysTests
     [Fact]
     public void TryAdd_OutOfOrderAndGaps_MatchesASetExactly()
     {
-        var keys = new RecentEventKeys();
+        var keys = new SeenEventKeys();
         var set = new HashSet<EventKey>();
         var random = new Random(7);
         for (int i = 0; i < 20_000; i++)
@@ -49,7 +49,7 @@ public sealed class RecentEventKeysTests
     [Fact]
     public void Remove_InsideARange_SplitsItAndTheKeyCanReturn()
     {
-        var keys = new RecentEventKeys();
+        var keys = new SeenEventKeys();
         for (uint id = 1; id <= 10; id++)
         {
             keys.TryAdd(Key(id));
