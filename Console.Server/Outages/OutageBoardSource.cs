@@ -76,14 +76,19 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
                 Sample();
             }
 
-            if (Interlocked.Exchange(ref _dirty, 0) == 0 && !second)
+            bool changed = Interlocked.Exchange(ref _dirty, 0) != 0;
+            if (!changed && !second)
             {
                 return;
             }
 
             var outages = _correlation.Current;
             var net = _topology.Current;
-            Volatile.Write(ref _overlay, Overlay(outages, net));
+            if (changed)
+            {
+                Volatile.Write(ref _overlay, Overlay(outages, net)); // the map's meters: only when outages changed
+            }
+
             Volatile.Write(ref _current, Build(outages, net));
         }
 
