@@ -167,6 +167,61 @@ public sealed class OutageBoardTests : IAsyncLifetime
         Assert.Contains("T3 name", Elements(cut));
     }
 
+    [Fact]
+    public void AStormOfCriticalConfirmations_ShowsTheNewestAlerts_CountsTheRest_AndDropsThoseNoLongerOpen()
+    {
+        var cut = RenderAs("dispatcher");
+        var storm = Enumerable.Range(10, 8).Select(i => Row($"O-{i}", "Transformer", $"T{i}", "Feeder 1", "Confirmed", meters: 2, critical: 1, priority: 60, minutesAgo: 0)).ToArray();
+
+        _board.Set([.. _board.Current.Rows, .. storm]);
+
+        cut.WaitForAssertion(() =>
+        {
+            var shown = cut.FindAll("[role='alert']").Select(a => a.TextContent).ToList();
+            Assert.Equal(OutageBoardPage.MaxAlertsShown, shown.Count);
+            Assert.All(new[] { "T15 name", "T16 name", "T17 name" }, t => Assert.Contains(shown, a => a.Contains(t, StringComparison.Ordinal)));
+            Assert.Contains("5 more confirmed outage(s) with critical customers", cut.Find("[aria-label='More critical alerts']").TextContent, StringComparison.Ordinal);
+        });
+
+        // Three of the newest are restored: the older ones move up, and the count shrinks.
+        _board.Set([.. _board.Current.Rows.Where(r => r.Id is not ("O-15" or "O-16" or "O-17"))]);
+
+        cut.WaitForAssertion(() =>
+        {
+            var shown = cut.FindAll("[role='alert']").Select(a => a.TextContent).ToList();
+            Assert.Equal(3, shown.Count);
+            Assert.Contains(shown, a => a.Contains("T14 name", StringComparison.Ordinal));
+            Assert.DoesNotContain(shown, a => a.Contains("T15 name", StringComparison.Ordinal));
+            Assert.Contains("2 more", cut.Find("[aria-label='More critical alerts']").TextContent, StringComparison.Ordinal);
+        });
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Dismiss all", StringComparison.Ordinal)).Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Empty(cut.FindAll("[role='alert']"));
+            Assert.Empty(cut.FindAll("[aria-label='More critical alerts']"));
+        });
+    }
+
+    [Fact]
+    public void APushReloadingTheOldSelection_FinishingAfterAClick_DoesNotReplaceTheNewSelection()
+    {
+        var cut = RenderAs("dispatcher");
+        OpenRow(cut, 0); // F2 (O-4)
+        var slow = new TaskCompletionSource();
+        _board.DetailGates["O-4"] = slow.Task;
+
+        _board.Set([.. _board.Current.Rows]); // a push: the page reloads O-4's detail, which hangs
+        OpenRow(cut, 1); // the dispatcher picks D2 (O-2) meanwhile
+        cut.WaitForAssertion(() => Assert.Contains("D2 name", cut.Find("[aria-label='Outage details'] h6").TextContent, StringComparison.Ordinal));
+        slow.SetResult(); // the stale reload of O-4 completes
+
+        cut.WaitForAssertion(() => Assert.Contains("D2 name", cut.Find("[aria-label='Outage details'] h6").TextContent, StringComparison.Ordinal));
+        Assert.Single(cut.FindAll("tr.oc-board-selected"));
+        Assert.Contains("D2 name", cut.Find("tr.oc-board-selected").TextContent, StringComparison.Ordinal);
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
@@ -190,15 +245,23 @@ public sealed class OutageBoardTests : IAsyncLifetime
             Changed?.Invoke();
         }
 
-        public Task<OutageDetail?> GetDetailAsync(string id)
+        /// <summary>When set, detail lookups of these outages wait for the task (a slow lookup racing a click).</summary>
+        public Dictionary<string, Task> DetailGates { get; } = [];
+
+        public async Task<OutageDetail?> GetDetailAsync(string id)
         {
+            if (DetailGates.TryGetValue(id, out var gate))
+            {
+                await gate;
+            }
+
             var row = Current.Rows.FirstOrDefault(r => r.Id == id);
-            return Task.FromResult(row is null ? null : new OutageDetail(
+            return row is null ? null : new OutageDetail(
                 row,
                 $"Explanation of {id}",
                 null,
                 [new TimelineEntry(Now.AddMinutes(-5), "created, Suspected", "engine", null), new TimelineEntry(Now.AddMinutes(-4), "Suspected → Confirmed", "engine", null)],
-                [new OutageMeter($"M-{id}-1", true, true, true), new OutageMeter($"M-{id}-2", false, true, false)]));
+                [new OutageMeter($"M-{id}-1", true, true, true), new OutageMeter($"M-{id}-2", false, true, false)]);
         }
 
         private Task<BoardActionResult> Record(string call, ClaimsPrincipal user)
