@@ -10,6 +10,12 @@ public sealed class HesOptions
 
     /// <summary>CIDR ranges whose datagrams are accepted.</summary>
     public IList<string> AllowedGateways { get; } = [];
+
+    /// <summary>
+    /// At most this long at start, before the listener takes traffic, its decode path runs on synthetic meters so a
+    /// storm right after a (re)start meets compiled code; 0 turns it off (<c>IngestWarmup</c>).
+    /// </summary>
+    public int WarmupMs { get; set; } = 1500;
 }
 
 /// <summary><c>Security:*</c>.</summary>
@@ -79,4 +85,10 @@ public sealed class CorrelationOptions
     /// its other reporting meters have to power up before those still down become a nested outage.
     /// </summary>
     public int NestedMs { get; set; } = 60_000;
+
+    /// <summary>
+    /// At most this long at start, a scratch correlator on a small synthetic network runs the engine's paths so a storm
+    /// right after a (re)start meets compiled code; 0 turns it off (<c>CorrelationWarmup</c>).
+    /// </summary>
+    public int WarmupMs { get; set; } = 1000;
 }

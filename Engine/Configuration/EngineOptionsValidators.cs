@@ -18,6 +18,11 @@ internal sealed class HesOptionsValidator : IValidateOptions<HesOptions>
             errors.Add($"Hes:Port = {options.Port}: must be a UDP port from 0 to 65535 (0 picks a free port)");
         }
 
+        if (options.WarmupMs is < 0 or > 60_000)
+        {
+            errors.Add($"Hes:WarmupMs = {options.WarmupMs}: must be from 0 (no warm-up) to 60000 milliseconds");
+        }
+
         for (int i = 0; i < options.AllowedGateways.Count; i++)
         {
             var cidr = options.AllowedGateways[i];
@@ -118,6 +123,11 @@ internal sealed class CorrelationOptionsValidator : IValidateOptions<Correlation
         if (options.QualifyMs is < 0 or > 3_600_000)
         {
             errors.Add($"Correlation:QualifyMs = {options.QualifyMs}: must be from 0 to 3600000 milliseconds");
+        }
+
+        if (options.WarmupMs is < 0 or > 60_000)
+        {
+            errors.Add($"Correlation:WarmupMs = {options.WarmupMs}: must be from 0 (no warm-up) to 60000 milliseconds");
         }
 
         if (options.NestedMs is < 0 or > 3_600_000)

@@ -80,7 +80,7 @@ public sealed partial class UdpIngestService(
 
     public IngestContext Context => _context ?? throw new InvalidOperationException("the listener has not started");
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         var recovery = store.Recover();
         if (!recovery.Journal.IsClean)
@@ -96,6 +96,13 @@ public sealed partial class UdpIngestService(
         {
             // Linux reports twice the usable size; less than asked means net.core.rmem_max capped it.
             LogBufferCapped(logger, _sockets[0].ReceiveBufferSize / 2, ReceiveBufferBytes);
+        }
+
+        if (hes.Value.WarmupMs > 0)
+        {
+            // Bound and listening (datagrams wait in the socket buffer), not yet receiving.
+            var warm = await IngestWarmup.RunAsync(contexts.Validation, TimeSpan.FromMilliseconds(hes.Value.WarmupMs)).ConfigureAwait(false);
+            LogWarmedUp(logger, warm.Rounds * IngestWarmup.PerRound, (long)warm.Elapsed.TotalMilliseconds, warm.MethodsCompiled);
         }
         // Dedicated threads with blocking waits: async receive loops that always find a datagram
         // waiting never yield their pool thread, starving the journal writer's continuations
@@ -114,7 +121,6 @@ public sealed partial class UdpIngestService(
             _context.PurgeExpired();
             SampleKernelDrops();
         }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -405,6 +411,10 @@ public sealed partial class UdpIngestService(
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
         Message = "CoAP listener on UDP port {Port} (receive buffer {BufferBytes} bytes, {Sockets} sockets); journal holds {Records} events, {Reinserted} re-indexed")]
     private static partial void LogListening(ILogger logger, int port, int bufferBytes, int sockets, long records, long reinserted);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information,
+        Message = "Ingest warmed up before taking traffic: {Datagrams} synthetic datagrams in {ElapsedMs} ms, {Methods} methods compiled (Hes:WarmupMs)")]
+    private static partial void LogWarmedUp(ILogger logger, int datagrams, long elapsedMs, long methods);
 
     [LoggerMessage(EventId = 2009, Level = LogLevel.Warning,
         Message = "The kernel dropped {Count} datagrams on UDP port {Port} in the last second (receive buffer full; {Total} since start): the head-end is not keeping up")]

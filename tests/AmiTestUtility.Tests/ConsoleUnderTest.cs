@@ -43,7 +43,7 @@ internal sealed class ConsoleUnderTest : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder, "db")}", "--Hes:Port=0",
             $"--Security:MasterKeyFile={Path.Combine(folder, "keys", "master.key")}", $"--Topology:File={Ckt24}",
-            $"--Correlation:WindowMs={WindowMs}", $"--Api:Keys:0:Key={ApiKey}", "--Api:Keys:0:Role=dispatcher"]);
+            $"--Correlation:WindowMs={WindowMs}", $"--Api:Keys:0:Key={ApiKey}", "--Api:Keys:0:Role=dispatcher", "--Hes:WarmupMs=0", "--Correlation:WarmupMs=0"]);
         await app.StartAsync();
         return new ConsoleUnderTest(folder, app);
     }

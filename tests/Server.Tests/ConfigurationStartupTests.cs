@@ -26,6 +26,8 @@ public class ConfigurationStartupTests
     [InlineData("--Validation:ClockToleranceMs=-5", "Validation:ClockToleranceMs = -5")]
     [InlineData("--Validation:TransitAllowanceMs=-1", "Validation:TransitAllowanceMs = -1")]
     [InlineData("--Correlation:WindowMs=0", "Correlation:WindowMs = 0")]
+    [InlineData("--Hes:WarmupMs=-1", "Hes:WarmupMs = -1")]
+    [InlineData("--Correlation:WarmupMs=90000", "Correlation:WarmupMs = 90000")]
     [InlineData("--Topology:File=/nonexistent/network.geojson", "Topology:File = '/nonexistent/network.geojson'")]
     [InlineData("--Map:TileUrl=ftp://tiles/{z}/{x}/{y}.png", "Map:TileUrl = 'ftp://tiles/{z}/{x}/{y}.png'")]
     [InlineData("--Security:MasterKeyFile= ", "Security:MasterKeyFile")]

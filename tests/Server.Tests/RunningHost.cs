@@ -36,7 +36,8 @@ internal sealed class RunningHost : IAsyncDisposable
     {
         var file = SmallNetwork.WriteTo(folder.Path);
         var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0",
-            $"--Security:MasterKeyFile={Path.Combine(folder.Path, "keys", "master.key")}", $"--Topology:File={file}", .. extraArgs]);
+            $"--Security:MasterKeyFile={Path.Combine(folder.Path, "keys", "master.key")}", $"--Topology:File={file}",
+            "--Hes:WarmupMs=0", "--Correlation:WarmupMs=0", .. extraArgs]); // the warm-ups have their own tests (StartupWarmupTests); later args win
         await app.StartAsync();
         return new RunningHost(folder, app);
     }

@@ -173,7 +173,15 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     {
         try
         {
-            rebuilt.SetResult(Rebuild());
+            int replayed = Rebuild();
+            if (_options.WarmupMs > 0)
+            {
+                // Before live events: the loop thread is idle until the ingest starts delivering.
+                var warm = CorrelationWarmup.Run(_options, TimeSpan.FromMilliseconds(_options.WarmupMs));
+                LogWarmedUp(_logger, warm.Rounds, (long)warm.Elapsed.TotalMilliseconds, warm.MethodsCompiled);
+            }
+
+            rebuilt.SetResult(replayed);
         }
         catch (Exception ex)
         {
@@ -359,6 +367,10 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Correlation rebuilt from {Events} stored events: {Outages} outages, {Active} active")]
     private static partial void LogRebuilt(ILogger logger, int events, int outages, int active);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information,
+        Message = "Correlation warmed up before live events: {Rounds} synthetic storms in {ElapsedMs} ms, {Methods} methods compiled (Correlation:WarmupMs)")]
+    private static partial void LogWarmedUp(ILogger logger, int rounds, long elapsedMs, long methods);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Correlation step failed; the loop goes on")]
     private static partial void LogFault(ILogger logger, Exception ex);

@@ -20,6 +20,9 @@ public sealed class IngestContextFactory(
     /// <summary>Remembered CoAP exchanges (RFC 7252 §4.5) — about 100 B each.</summary>
     public const int DedupCapacity = 1_000_000;
 
+    /// <summary>The §5 validation settings the contexts use.</summary>
+    public ValidationOptions Validation => validation.Value;
+
     public IngestContext Create(EventRecovery recovery) => new(
         stats,
         log,
