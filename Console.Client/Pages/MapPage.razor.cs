@@ -63,6 +63,21 @@ public partial class MapPage
         _status = $"Drawn: {transformers} transformers, {devices} devices, {lines} line segments; {meters} meters appear when zoomed in.";
         _drawn = true;
         StateHasChanged();
+        await ShowOutagesWhenReadyAsync();
+    }
+
+    /// <summary>
+    /// Draws the outages and zooms to the one in the address once the map is both drawn and handed back:
+    /// opsmap.js's create() reports NetworkDrawn before it returns the map object, so whichever of the two
+    /// comes second does it (once).
+    /// </summary>
+    private async Task ShowOutagesWhenReadyAsync()
+    {
+        if (_map is null || !_drawn)
+        {
+            return;
+        }
+
         await PushOutagesAsync();
         if (!string.IsNullOrEmpty(OutageId))
         {
@@ -135,6 +150,7 @@ public partial class MapPage
         Outages.Changed += OnOutagesChanged;
         _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
         _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.DrawingUrl, Source.TileUrl);
+        await ShowOutagesWhenReadyAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -88,6 +88,85 @@ public sealed class MapPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MapPage_OpenedForAnOutage_DrawsAndZoomsToIt_ThoughTheMapReportsDrawnBeforeCreateReturns()
+    {
+        // As opsmap.js does it: create() awaits NetworkDrawn and only then hands the map object back.
+        var js = new GatedMapRuntime();
+        _ctx.Services.AddSingleton<Microsoft.JSInterop.IJSRuntime>(js);
+        _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", "Transformer", "T1", "T1", "F1", "Confirmed", 3, 2, 1, DateTimeOffset.UnixEpoch, 10));
+        _ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("map?outage=O-1");
+        var cut = _ctx.Render<MapPage>();
+        cut.WaitForAssertion(() => Assert.True(js.CreateCalled));
+
+        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(3, 2, 5, 4));
+        Assert.Empty(js.MapCalls);
+        js.ReturnTheMap();
+
+        cut.WaitForAssertion(() => Assert.Equal(["setOutages", "highlight", "zoomToOutage"], js.MapCalls.Select(c => c.Name)));
+        var pushed = Assert.IsAssignableFrom<IReadOnlyList<OpsConsole.Console.Client.Outages.OutageMapItem>>(js.MapCalls[0].Args[0]);
+        Assert.Equal("O-1", Assert.Single(pushed).Id);
+        Assert.Equal("O-1", js.MapCalls[2].Args[0]);
+        Assert.Contains("Outage O-1: Transformer", cut.Find("[aria-label='Selected outage']").TextContent, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A JS runtime for the map page alone: import gives the module, whose create() waits until
+    /// <see cref="ReturnTheMap"/> and then gives a map object that records what the page asks of it.
+    /// </summary>
+    private sealed class GatedMapRuntime : Microsoft.JSInterop.IJSRuntime
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<(string Name, object?[] Args)> _mapCalls = [];
+
+        public volatile bool CreateCalled;
+
+        public IReadOnlyList<(string Name, object?[] Args)> MapCalls
+        {
+            get
+            {
+                lock (_mapCalls)
+                {
+                    return [.. _mapCalls];
+                }
+            }
+        }
+
+        public void ReturnTheMap() => _gate.SetResult();
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) =>
+            identifier == "import" ? new((TValue)(object)new Reference(this, isModule: true)) : default;
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) => InvokeAsync<TValue>(identifier, args);
+
+        private sealed class Reference(GatedMapRuntime runtime, bool isModule) : Microsoft.JSInterop.IJSObjectReference
+        {
+            public async ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args)
+            {
+                if (isModule && identifier == "create")
+                {
+                    runtime.CreateCalled = true;
+                    await runtime._gate.Task;
+                    return (TValue)(object)new Reference(runtime, isModule: false);
+                }
+
+                if (!isModule)
+                {
+                    lock (runtime._mapCalls)
+                    {
+                        runtime._mapCalls.Add((identifier, args ?? []));
+                    }
+                }
+
+                return default!;
+            }
+
+            public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) => InvokeAsync<TValue>(identifier, args);
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
     public async Task SelectingATransformer_ShowsKindCustomersCriticalAndUpstreamChain()
     {
         var cut = _ctx.Render<MapPage>();
