@@ -52,7 +52,7 @@ public sealed class DispatcherConsoleTests(DispatcherServer server, BrowserFixtu
         }
         """;
 
-    private readonly ConcurrentQueue<string> _pageErrors = new(); // filled from Playwright's event thread
+    private readonly PageDiagnostics _diagnostics = new(output, server);
 
     [Fact]
     public Task Storm_AppearsOnBoardAndMapLive_IsAcknowledgedAndDispatched_AndRestoreClearsBoth() => WithDiagnostics(async () =>
@@ -197,42 +197,11 @@ public sealed class DispatcherConsoleTests(DispatcherServer server, BrowserFixtu
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
-    private void Watch(IPage page, string name)
-    {
-        page.PageError += (_, e) => _pageErrors.Enqueue($"{name} pageerror: {e}");
-        page.Console += (_, m) =>
-        {
-            if (m.Type == "error")
-            {
-                _pageErrors.Enqueue($"{name} console.error: {m.Text}");
-            }
-        };
-    }
+    private void Watch(IPage page, string name) => _diagnostics.Watch(page, name);
 
-    private async Task Screenshot(IPage page, string name)
-    {
-        var directory = Path.Combine(ServerProcess.RepoRoot, "artifacts", "screenshots");
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, name);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        output.WriteLine("Screenshot: " + path);
-    }
+    private Task Screenshot(IPage page, string name) => _diagnostics.Screenshot(page, name);
 
-    private void AssertNoPageErrors() => Assert.True(_pageErrors.IsEmpty, "The page reported errors:\n" + string.Join("\n", _pageErrors));
+    private void AssertNoPageErrors() => _diagnostics.AssertNoPageErrors();
 
-    /// <summary>Runs a test body; on failure, writes what the browser and the server said to the test output.</summary>
-    private async Task WithDiagnostics(Func<Task> body)
-    {
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            await body();
-        }
-        catch
-        {
-            output.WriteLine($"Failed after {clock.Elapsed.TotalSeconds:0.0} s. Page errors:\n" + string.Join("\n", _pageErrors));
-            output.WriteLine("Server log:\n" + server.Log);
-            throw;
-        }
-    }
+    private Task WithDiagnostics(Func<Task> body) => _diagnostics.Run(body);
 }

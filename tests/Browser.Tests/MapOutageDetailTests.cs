@@ -96,7 +96,7 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
 
     private static readonly Lazy<Task<Ckt24Picks>> Picks = new(PickAsync);
 
-    private readonly ConcurrentQueue<string> _pageErrors = new(); // filled from Playwright's event thread
+    private readonly PageDiagnostics _diagnostics = new(output, server);
     private readonly List<string> _unrestored = []; // truth files of storms not restored yet
 
     [Fact]
@@ -358,55 +358,26 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     private async Task<IPage> NewPageAsync(string name)
     {
         var page = await browser.NewPageAsync(server.BaseAddress);
-        page.PageError += (_, e) => _pageErrors.Enqueue($"{name} pageerror: {e}");
-        page.Console += (_, m) =>
-        {
-            if (m.Type == "error")
-            {
-                _pageErrors.Enqueue($"{name} console.error: {m.Text}");
-            }
-        };
+        _diagnostics.Watch(page, name);
         await page.AddInitScriptAsync(TestHooks);
         await server.SignInAsync(page);
         return page;
     }
 
-    private async Task Screenshot(IPage page, string name)
+    private Task Screenshot(IPage page, string name) => _diagnostics.Screenshot(page, name);
+
+    private void AssertNoPageErrors() => _diagnostics.AssertNoPageErrors();
+
+    /// <summary>Runs a test body; on failure, the diagnostics, and the storm's meters are powered back up so the next test starts without open outages.</summary>
+    private Task WithDiagnostics(Func<Task> body) => _diagnostics.Run(body, async () =>
     {
-        var directory = Path.Combine(ServerProcess.RepoRoot, "artifacts", "screenshots");
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, name);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        output.WriteLine("Screenshot: " + path);
-    }
-
-    private void AssertNoPageErrors() => Assert.True(_pageErrors.IsEmpty, "The page reported errors:\n" + string.Join("\n", _pageErrors));
-
-    /// <summary>
-    /// Runs a test body; on failure, writes what the browser and the server said to the test output and powers the
-    /// storm's meters back up, so that the next test of the class starts without open outages.
-    /// </summary>
-    private async Task WithDiagnostics(Func<Task> body)
-    {
-        var clock = Stopwatch.StartNew();
-        try
+        foreach (var truth in _unrestored.ToList())
         {
-            await body();
+            var restore = await DispatcherConsoleTests.Simulate(["restore", "--truth", Path.Combine(server.WorkDirectory, truth), "--leave-down", "0",
+                .. await server.SimulatorOptionsAsync()]);
+            output.WriteLine($"Cleanup restore {truth}: exit {restore.Exit} {restore.Out.Trim()}");
         }
-        catch
-        {
-            output.WriteLine($"Failed after {clock.Elapsed.TotalSeconds:0.0} s. Page errors:\n" + string.Join("\n", _pageErrors));
-            output.WriteLine("Server log:\n" + server.Log);
-            foreach (var truth in _unrestored.ToList())
-            {
-                var restore = await DispatcherConsoleTests.Simulate(["restore", "--truth", Path.Combine(server.WorkDirectory, truth), "--leave-down", "0",
-                    .. await server.SimulatorOptionsAsync()]);
-                output.WriteLine($"Cleanup restore {truth}: exit {restore.Exit} {restore.Out.Trim()}");
-            }
-
-            throw;
-        }
-    }
+    });
 
     private sealed record Ckt24Picks(NetworkTopology Network, int MapTransformer, int PlainTransformer, int CriticalTransformer);
 }

@@ -36,8 +36,11 @@ public sealed class PageDiagnostics(ITestOutputHelper output, ServerProcess serv
 
     public void AssertNoPageErrors() => Assert.True(_errors.IsEmpty, "The page reported errors:\n" + string.Join("\n", _errors));
 
-    /// <summary>Runs a test body; on failure, writes what the browser and the server said to the test output.</summary>
-    public async Task Run(Func<Task> body)
+    /// <summary>
+    /// Runs a test body; on failure, writes what the browser and the server said to the test output, then runs
+    /// <paramref name="cleanup"/> (e.g. power a storm's meters back up for the next test of the class).
+    /// </summary>
+    public async Task Run(Func<Task> body, Func<Task>? cleanup = null)
     {
         var clock = Stopwatch.StartNew();
         try
@@ -48,6 +51,11 @@ public sealed class PageDiagnostics(ITestOutputHelper output, ServerProcess serv
         {
             output.WriteLine($"Failed after {clock.Elapsed.TotalSeconds:0.0} s. Page errors:\n" + string.Join("\n", _errors));
             output.WriteLine("Server log:\n" + server.Log);
+            if (cleanup is not null)
+            {
+                await cleanup();
+            }
+
             throw;
         }
     }

@@ -107,10 +107,11 @@ public sealed class StormScaleTests(StormScaleServer server, BrowserFixture brow
 
             // Virtualised: the board's DOM holds a screenful of rows, not a thousand.
             var rows = board.Locator("td[data-label='State']");
+            await Expect(board.GetByText($"{total} of {total} shown")).ToBeVisibleAsync();
+            await Expect(rows.First).ToBeVisibleAsync(); // the virtualised body renders once it has measured itself
             int rendered = await rows.CountAsync();
             output.WriteLine($"Board rows in the DOM with {total} outages: {rendered}.");
             Assert.InRange(rendered, 1, MaxRenderedRows);
-            await Expect(board.GetByText($"{total} of {total} shown")).ToBeVisibleAsync();
 
             // Selecting outages while the storm is on the pages (the thousand are confirmed meanwhile): the detail panel follows each click.
             var detail = board.GetByRole(AriaRole.Complementary, new() { Name = "Outage details", Exact = true });
