@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using OpsConsole.Console.Client.Outages;
 using OpsConsole.Console.Server.Security;
+using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
@@ -15,7 +16,7 @@ namespace OpsConsole.Console.Server.Outages;
 /// The outage board's view of the correlation engine. Pushes are coalesced: the engine may change
 /// outages thousands of times a second in a storm; the board is rebuilt at most every
 /// <see cref="PushInterval"/> (and every second for the ingest figures), and every circuit re-renders
-/// from that one immutable state. Actions check the role here, on the server, and are
+/// from that one immutable state. Actions check the role and the session here, on the server, and are
 /// audited with the remote address of the page that asked. The pages reach it through
 /// <see cref="CircuitOutageBoardSource"/>, which supplies that address.
 /// </summary>
@@ -30,6 +31,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private readonly TopologyState _topology;
     private readonly IngestStats _stats;
     private readonly AuditLog _audit;
+    private readonly SessionStamps _sessions;
     private readonly TimeProvider _time;
     private readonly Queue<(DateTimeOffset At, long Received, long Rejected)> _samples = new();
     private readonly Lock _gate = new();
@@ -39,12 +41,13 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private OutageBoardState _current = OutageBoardState.Empty;
     private IReadOnlyList<OutageMapItem> _overlay = [];
 
-    public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, TimeProvider time)
+    public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, SessionStamps sessions, TimeProvider time)
     {
         _correlation = correlation;
         _topology = topology;
         _stats = stats;
         _audit = audit;
+        _sessions = sessions;
         _time = time;
         _correlation.Changed += OnOutagesChanged;
     }
@@ -215,7 +218,10 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
         ApplyAsync(user, remoteAddress, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
 
-    /// <summary>Checks the role on the server (a dispatcher's browser cannot call past it), applies, audits.</summary>
+    /// <summary>
+    /// Checks the role and that the session is still the user's on the server (a dispatcher's browser cannot call
+    /// past it, and a page left open after a password reset cannot act until it is revalidated), applies, audits.
+    /// </summary>
     private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what)
     {
         string name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
@@ -224,6 +230,12 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         {
             _audit.Write(name, "action-refused", remoteAddress, what);
             return BoardActionResult.Fail("Your role does not allow this action.");
+        }
+
+        if (_sessions.WhyRevoked(user) is { } revoked)
+        {
+            _audit.Write(name, "action-refused", remoteAddress, $"{what}: session revoked ({revoked})");
+            return BoardActionResult.Fail("Your session has ended: sign in again.");
         }
 
         action.Actor = name;

@@ -2,16 +2,18 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using OpsConsole.Console.Client.Admin;
+using OpsConsole.Console.Server.Security.Sessions;
 
 namespace OpsConsole.Console.Server.Security.Users;
 
 /// <summary>
-/// The admin pages' operations on <see cref="UserStore"/> and <see cref="AuditLog"/>. The role is checked
-/// here, on the server, on every call: a dispatcher's circuit cannot reach past it, and a refusal is
-/// audited. Every change is audited with the admin's name and the remote address of the page that asked.
-/// The pages reach it through <see cref="CircuitUserAdministration"/>, which supplies that address.
+/// The admin pages' operations on <see cref="UserStore"/> and <see cref="AuditLog"/>. The role, and that the
+/// session is still the admin's, are checked here, on the server, on every call: a dispatcher's circuit cannot
+/// reach past it, and a refusal is audited. Every change is audited with the admin's name and the remote
+/// address of the page that asked. The pages reach it through <see cref="CircuitUserAdministration"/>, which
+/// supplies that address.
 /// </summary>
-public sealed partial class UserAdministration(UserStore users, AuditLog audit, TimeProvider time)
+public sealed partial class UserAdministration(UserStore users, AuditLog audit, SessionStamps sessions, TimeProvider time)
 {
     public const int MaxAuditEntries = 500;
     public const string Refused = "Only an administrator may do this.";
@@ -113,7 +115,7 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             }
 
             users.SetTemporaryPassword(target, password);
-            audit.Write(admin, "password-reset", remoteAddress, $"{target.Name}, temporary password, must change");
+            audit.Write(admin, "password-reset", remoteAddress, $"{target.Name}, temporary password, must change; signed out everywhere");
         }
 
         return Task.FromResult(AdminResult.Ok with { TemporaryPassword = password });
@@ -137,13 +139,19 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             ? null
             : "1 to 64 characters: letters, digits, '.', '_' or '-'.";
 
-    /// <summary>A signed-in admin, or audits the refusal.</summary>
+    /// <summary>A signed-in admin whose session is current, or audits the refusal.</summary>
     private bool IsAdmin(ClaimsPrincipal user, string? remoteAddress, string what, out string name)
     {
         name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
         if (name.Length == 0 || !user.IsInRole(Roles.Admin))
         {
             audit.Write(name, "admin-refused", remoteAddress, what);
+            return false;
+        }
+
+        if (sessions.WhyRevoked(user) is { } revoked)
+        {
+            audit.Write(name, "admin-refused", remoteAddress, $"{what}: session revoked ({revoked})");
             return false;
         }
 
