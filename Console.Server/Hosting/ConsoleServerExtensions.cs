@@ -20,7 +20,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<NetworkDrawing>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
         services.AddSingleton<OpsConsole.Console.Server.Outages.OutageBoardSource>();
-        services.AddSingleton<OpsConsole.Console.Client.Outages.IOutageBoardSource>(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());
+        services.AddScoped<OpsConsole.Console.Client.Outages.IOutageBoardSource, OpsConsole.Console.Server.Outages.CircuitOutageBoardSource>();
         services.AddHostedService(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());
         services.AddCascadingAuthenticationState();
         services.AddConsoleDataProtection();

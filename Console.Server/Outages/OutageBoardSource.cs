@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using OpsConsole.Console.Client.Outages;
 using OpsConsole.Console.Server.Security;
+using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
@@ -15,9 +16,11 @@ namespace OpsConsole.Console.Server.Outages;
 /// The outage board's view of the correlation engine. Pushes are coalesced: the engine may change
 /// outages thousands of times a second in a storm; the board is rebuilt at most every
 /// <see cref="PushInterval"/> (and every second for the ingest figures), and every circuit re-renders
-/// from that one immutable state. Actions check the role here, on the server, and are audited.
+/// from that one immutable state. Actions check the role and the session here, on the server, and are
+/// audited with the remote address of the page that asked. The pages reach it through
+/// <see cref="CircuitOutageBoardSource"/>, which supplies that address.
 /// </summary>
-public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDisposable
+public sealed class OutageBoardSource : IHostedService, IDisposable
 {
     public static readonly TimeSpan PushInterval = TimeSpan.FromMilliseconds(250);
 
@@ -28,6 +31,7 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
     private readonly TopologyState _topology;
     private readonly IngestStats _stats;
     private readonly AuditLog _audit;
+    private readonly SessionStamps _sessions;
     private readonly TimeProvider _time;
     private readonly Queue<(DateTimeOffset At, long Received, long Rejected)> _samples = new();
     private readonly Lock _gate = new();
@@ -37,12 +41,13 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
     private OutageBoardState _current = OutageBoardState.Empty;
     private IReadOnlyList<OutageMapItem> _overlay = [];
 
-    public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, TimeProvider time)
+    public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, SessionStamps sessions, TimeProvider time)
     {
         _correlation = correlation;
         _topology = topology;
         _stats = stats;
         _audit = audit;
+        _sessions = sessions;
         _time = time;
         _correlation.Changed += OnOutagesChanged;
     }
@@ -201,32 +206,41 @@ public sealed class OutageBoardSource : IOutageBoardSource, IHostedService, IDis
         return new OutageDetail(Row(outage, net), outage.Explanation, outage.ParentOutageId, timeline, list);
     }
 
-    public Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user) =>
-        ApplyAsync(user, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.AcknowledgeKind, OutageId = id }, $"acknowledge {id}");
+    public Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user, string? remoteAddress) =>
+        ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.AcknowledgeKind, OutageId = id }, $"acknowledge {id}");
 
-    public Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note) =>
-        ApplyAsync(user, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.DispatchKind, OutageId = id, Crew = crew, Note = note }, $"dispatch {id} crew={crew}");
+    public Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note, string? remoteAddress) =>
+        ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.DispatchKind, OutageId = id, Crew = crew, Note = note }, $"dispatch {id} crew={crew}");
 
-    public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason) =>
-        ApplyAsync(user, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.RestoreKind, OutageId = id, Note = reason }, $"restore {id}: {reason}");
+    public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason, string? remoteAddress) =>
+        ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.RestoreKind, OutageId = id, Note = reason }, $"restore {id}: {reason}");
 
-    public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) =>
-        ApplyAsync(user, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
+    public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
+        ApplyAsync(user, remoteAddress, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
 
-    /// <summary>Checks the role on the server (a dispatcher's browser cannot call past it), applies, audits.</summary>
-    private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string minimumRole, OperatorAction action, string what)
+    /// <summary>
+    /// Checks the role and that the session is still the user's on the server (a dispatcher's browser cannot call
+    /// past it, and a page left open after a password reset cannot act until it is revalidated), applies, audits.
+    /// </summary>
+    private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what)
     {
         string name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
         bool allowed = name.Length > 0 && (user.IsInRole(Roles.Admin) || (minimumRole == Roles.Dispatcher && user.IsInRole(Roles.Dispatcher)));
         if (!allowed)
         {
-            _audit.Write(name, "action-refused", null, what);
+            _audit.Write(name, "action-refused", remoteAddress, what);
             return BoardActionResult.Fail("Your role does not allow this action.");
+        }
+
+        if (_sessions.WhyRevoked(user) is { } revoked)
+        {
+            _audit.Write(name, "action-refused", remoteAddress, $"{what}: session revoked ({revoked})");
+            return BoardActionResult.Fail("Your session has ended: sign in again.");
         }
 
         action.Actor = name;
         var result = await _correlation.ApplyAsync(action).ConfigureAwait(false);
-        _audit.Write(name, result.Succeeded ? "outage-action" : "outage-action-failed", null,
+        _audit.Write(name, result.Succeeded ? "outage-action" : "outage-action-failed", remoteAddress,
             result.Succeeded ? what : string.Create(CultureInfo.InvariantCulture, $"{what}: {result.Error}"));
         if (result.Succeeded)
         {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
+using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
 
 namespace OpsConsole.Console.Server.Security;
@@ -63,8 +64,8 @@ public static class AccountEndpoints
         }
 
         bool wasOneTime = user.MustChangePassword;
-        users.SetPassword(user, password!);
-        audit.Write(user.Name, "password-changed", Remote(http));
+        users.SetPassword(user, password!); // a new security stamp: the user's other sessions end, this one signs in again below
+        audit.Write(user.Name, "password-changed", Remote(http), "other sessions signed out");
         if (wasOneTime)
         {
             initial.ForgetPassword(); // the one-time password is spent: its file goes
@@ -76,7 +77,7 @@ public static class AccountEndpoints
 
     private static ClaimsPrincipal Principal(ConsoleUser user)
     {
-        var claims = new List<Claim> { new(ClaimTypes.Name, user.Name), new(ClaimTypes.Role, user.Role) };
+        var claims = new List<Claim> { new(ClaimTypes.Name, user.Name), new(ClaimTypes.Role, user.Role), SessionStamps.Claim(user) };
         if (user.MustChangePassword)
         {
             claims.Add(new Claim(SecurityExtensions.MustChangePasswordClaim, "true"));

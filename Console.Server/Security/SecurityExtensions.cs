@@ -1,5 +1,10 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using OpsConsole.Console.Server.Security.Circuits;
+using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
 
 namespace OpsConsole.Console.Server.Security;
@@ -22,8 +27,20 @@ public static class SecurityExtensions
         services.AddSingleton<SignInService>();
         services.AddSingleton<InitialAdmin>();
         services.AddSingleton<UserAdministration>();
-        services.AddSingleton<OpsConsole.Console.Client.Admin.IUserAdministration>(sp => sp.GetRequiredService<UserAdministration>());
+        services.AddScoped<OpsConsole.Console.Client.Admin.IUserAdministration, CircuitUserAdministration>();
         services.AddHostedService(sp => sp.GetRequiredService<InitialAdmin>());
+
+        // Sessions: the security stamp on every cookie request and, every 30 s, on every open page.
+        services.AddSingleton<SessionStamps>();
+        services.AddSingleton<CookieSessionValidator>();
+        services.AddScoped<AuthenticationStateProvider, SessionRevalidatingStateProvider>();
+
+        // The remote address of each page session, for the audit of what is done through it.
+        services.AddScoped<CircuitRemoteAddress>();
+        services.AddScoped<CircuitHandler, CircuitRemoteAddressHandler>();
+        services.AddSingleton<HubCallerAddressFilter>();
+        services.Configure<HubOptions>(o => o.AddFilter<HubCallerAddressFilter>());
+
         services.AddAuthentication(ConsoleScheme)
             .AddPolicyScheme(ConsoleScheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
@@ -42,6 +59,7 @@ public static class SecurityExtensions
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ForbidPage;
+                o.Events.OnValidatePrincipal = context => context.HttpContext.RequestServices.GetRequiredService<CookieSessionValidator>().ValidatePrincipalAsync(context);
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.ReadPolicy, p => p.RequireRole(Roles.Dispatcher, Roles.Admin))

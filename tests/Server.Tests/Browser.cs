@@ -8,10 +8,13 @@ internal sealed partial class Browser : IDisposable
 {
     public Browser(Uri baseAddress)
     {
-        Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = baseAddress };
+        Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = Cookies }) { BaseAddress = baseAddress };
     }
 
     public HttpClient Http { get; }
+
+    /// <summary>The browser's cookies (the sign-in cookie among them), for a hub or circuit connection of the same session.</summary>
+    public CookieContainer Cookies { get; } = new();
 
     /// <summary>GETs the page holding the form and posts it with the page's anti-forgery token.</summary>
     public async Task<HttpResponseMessage> PostFormAsync(string page, string action, params (string Name, string Value)[] fields)

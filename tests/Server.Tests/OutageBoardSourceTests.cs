@@ -21,10 +21,10 @@ public sealed class OutageBoardSourceTests : IAsyncLifetime
     {
         var source = _host.Get<OutageBoardSource>();
 
-        var result = await source.RemapAsync("M9", User("dana", "dispatcher"), "T1");
+        var result = await source.RemapAsync("M9", User("dana", "dispatcher"), "T1", "203.0.113.5");
 
         Assert.False(result.Succeeded);
-        Assert.Contains(_host.Get<AuditLog>().Recent(5), e => e.User == "dana" && e.Action == "action-refused" && e.Detail == "remap M9 to T1");
+        Assert.Contains(_host.Get<AuditLog>().Recent(5), e => e.User == "dana" && e.Action == "action-refused" && e.Detail == "remap M9 to T1" && e.RemoteAddress == "203.0.113.5");
     }
 
     [Fact]
@@ -32,10 +32,10 @@ public sealed class OutageBoardSourceTests : IAsyncLifetime
     {
         var source = _host.Get<OutageBoardSource>();
 
-        var result = await source.RemapAsync("M9", User("ada", "admin"), "T1");
+        var result = await source.RemapAsync("M9", User("ada", "admin"), "T1", "203.0.113.5");
 
         Assert.True(result.Succeeded, result.Error);
-        Assert.Contains(_host.Get<AuditLog>().Recent(5), e => e.User == "ada" && e.Action == "outage-action" && e.Detail == "remap M9 to T1");
+        Assert.Contains(_host.Get<AuditLog>().Recent(5), e => e.User == "ada" && e.Action == "outage-action" && e.Detail == "remap M9 to T1" && e.RemoteAddress == "203.0.113.5");
     }
 
     [Fact]
@@ -43,8 +43,8 @@ public sealed class OutageBoardSourceTests : IAsyncLifetime
     {
         var source = _host.Get<OutageBoardSource>();
 
-        var noRole = await source.AcknowledgeAsync("O-1", User("mallory", null));
-        var unknown = await source.AcknowledgeAsync("O-999", User("dana", "dispatcher"));
+        var noRole = await source.AcknowledgeAsync("O-1", User("mallory", null), null);
+        var unknown = await source.AcknowledgeAsync("O-999", User("dana", "dispatcher"), null);
 
         Assert.False(noRole.Succeeded);
         Assert.False(unknown.Succeeded);

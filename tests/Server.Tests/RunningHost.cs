@@ -31,13 +31,18 @@ internal sealed class RunningHost : IAsyncDisposable
 
     public static Task<RunningHost> StartAsync(params string[] extraArgs) => StartAsync(new TempFolder(), extraArgs);
 
+    /// <summary>A host with services of the test's own (<paramref name="configure"/> runs after the console's composition).</summary>
+    public static Task<RunningHost> StartAsync(Action<WebApplicationBuilder> configure, params string[] extraArgs) => StartAsync(new TempFolder(), configure, extraArgs);
+
     /// <summary>A host on <paramref name="folder"/>: a second start on the same folder is a restart (same store, same key).</summary>
-    public static async Task<RunningHost> StartAsync(TempFolder folder, params string[] extraArgs)
+    public static Task<RunningHost> StartAsync(TempFolder folder, params string[] extraArgs) => StartAsync(folder, null, extraArgs);
+
+    private static async Task<RunningHost> StartAsync(TempFolder folder, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var file = SmallNetwork.WriteTo(folder.Path);
         var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0",
             $"--Security:MasterKeyFile={Path.Combine(folder.Path, "keys", "master.key")}", $"--Topology:File={file}",
-            "--Hes:WarmupMs=0", "--Correlation:WarmupMs=0", .. extraArgs]); // the warm-ups have their own tests (StartupWarmupTests); later args win
+            "--Hes:WarmupMs=0", "--Correlation:WarmupMs=0", .. extraArgs], configure); // the warm-ups have their own tests (StartupWarmupTests); later args win
         await app.StartAsync();
         return new RunningHost(folder, app);
     }

@@ -10,6 +10,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
 {
     private const string DispatcherPassword = "dispatch-shift-7!";
     private const string AdminPassword = "admin-of-the-night-1";
+    private readonly List<IServiceScope> _scopes = [];
     private RunningHost _host = null!;
 
     public async Task InitializeAsync()
@@ -20,7 +21,19 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         users.TryCreate("ada", Roles.Admin, AdminPassword, mustChangePassword: false, DateTime.UtcNow);
     }
 
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _scopes.ForEach(s => s.Dispose());
+        await _host.DisposeAsync();
+    }
+
+    /// <summary>The administration as a page session gets it (scoped, like the circuit's).</summary>
+    private IUserAdministration Administration()
+    {
+        var scope = _host.App.Services.CreateScope();
+        _scopes.Add(scope);
+        return scope.ServiceProvider.GetRequiredService<IUserAdministration>();
+    }
 
     private static ClaimsPrincipal Principal(string name, string role) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
@@ -28,7 +41,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
     [Fact]
     public async Task Service_RefusesADispatcher_AndAuditsIt()
     {
-        var admin = _host.Get<IUserAdministration>();
+        var admin = Administration();
         var dana = Principal("dana", Roles.Dispatcher);
 
         var create = await admin.CreateUserAsync(dana, "mallory", Roles.Admin, "a-long-enough-password");
@@ -51,7 +64,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
     [Fact]
     public async Task Service_AdminCreatesUnlocksResets_AllAuditedWithTheAdminsName()
     {
-        var admin = _host.Get<IUserAdministration>();
+        var admin = Administration();
         var users = _host.Get<UserStore>();
         var ada = Principal("ada", Roles.Admin);
 

@@ -25,4 +25,14 @@ public sealed class ConsoleUser
     public DateTime? LockedUntil { get; set; }
 
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>
+    /// Random, replaced whenever the user's sessions must end (a password reset or change). Every sign-in
+    /// cookie carries the stamp it was issued with; a cookie or open page with another one is signed out.
+    /// Empty in a store written before stamps existed: <see cref="UserStore"/> gives one on first read.
+    /// </summary>
+    public string SecurityStamp { get; set; } = "";
+
+    /// <summary>Why <see cref="SecurityStamp"/> last changed (<c>password reset</c>, <c>password changed</c>…), for the audit of the sessions it ended.</summary>
+    public string? SecurityStampReason { get; set; }
 }

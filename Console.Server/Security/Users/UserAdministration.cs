@@ -2,24 +2,27 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using OpsConsole.Console.Client.Admin;
+using OpsConsole.Console.Server.Security.Sessions;
 
 namespace OpsConsole.Console.Server.Security.Users;
 
 /// <summary>
-/// The admin pages' operations on <see cref="UserStore"/> and <see cref="AuditLog"/>. The role is checked
-/// here, on the server, on every call: a dispatcher's circuit cannot reach past it, and a refusal is
-/// audited. Every change is audited with the admin's name.
+/// The admin pages' operations on <see cref="UserStore"/> and <see cref="AuditLog"/>. The role, and that the
+/// session is still the admin's, are checked here, on the server, on every call: a dispatcher's circuit cannot
+/// reach past it, and a refusal is audited. Every change is audited with the admin's name and the remote
+/// address of the page that asked. The pages reach it through <see cref="CircuitUserAdministration"/>, which
+/// supplies that address.
 /// </summary>
-public sealed partial class UserAdministration(UserStore users, AuditLog audit, TimeProvider time) : IUserAdministration
+public sealed partial class UserAdministration(UserStore users, AuditLog audit, SessionStamps sessions, TimeProvider time)
 {
     public const int MaxAuditEntries = 500;
     public const string Refused = "Only an administrator may do this.";
 
     private readonly Lock _gate = new();
 
-    public Task<AdminQuery<UserSummary>> ListUsersAsync(ClaimsPrincipal user)
+    public Task<AdminQuery<UserSummary>> ListUsersAsync(ClaimsPrincipal user, string? remoteAddress)
     {
-        if (!IsAdmin(user, "list users", out _))
+        if (!IsAdmin(user, remoteAddress, "list users", out _))
         {
             return Task.FromResult(new AdminQuery<UserSummary>([], Refused));
         }
@@ -27,10 +30,10 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
         return Task.FromResult(new AdminQuery<UserSummary>([.. users.All().Select(Summary)], null));
     }
 
-    public Task<AdminResult> CreateUserAsync(ClaimsPrincipal user, string name, string role, string temporaryPassword)
+    public Task<AdminResult> CreateUserAsync(ClaimsPrincipal user, string name, string role, string temporaryPassword, string? remoteAddress)
     {
         name = (name ?? "").Trim();
-        if (!IsAdmin(user, $"create user {name}", out string admin))
+        if (!IsAdmin(user, remoteAddress, $"create user {name}", out string admin))
         {
             return Task.FromResult(AdminResult.Fail(Refused));
         }
@@ -69,13 +72,13 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             }
         }
 
-        audit.Write(admin, "user-created", null, $"{name} ({role}), temporary password");
+        audit.Write(admin, "user-created", remoteAddress, $"{name} ({role}), temporary password");
         return Task.FromResult(AdminResult.Ok);
     }
 
-    public Task<AdminResult> UnlockAsync(ClaimsPrincipal user, string name)
+    public Task<AdminResult> UnlockAsync(ClaimsPrincipal user, string name, string? remoteAddress)
     {
-        if (!IsAdmin(user, $"unlock {name}", out string admin))
+        if (!IsAdmin(user, remoteAddress, $"unlock {name}", out string admin))
         {
             return Task.FromResult(AdminResult.Fail(Refused));
         }
@@ -90,15 +93,15 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             target.LockedUntil = null;
             target.FailedSignIns = 0;
             users.Update(target);
-            audit.Write(admin, "user-unlocked", null, target.Name);
+            audit.Write(admin, "user-unlocked", remoteAddress, target.Name);
         }
 
         return Task.FromResult(AdminResult.Ok);
     }
 
-    public Task<AdminResult> ResetPasswordAsync(ClaimsPrincipal user, string name)
+    public Task<AdminResult> ResetPasswordAsync(ClaimsPrincipal user, string name, string? remoteAddress)
     {
-        if (!IsAdmin(user, $"reset password of {name}", out string admin))
+        if (!IsAdmin(user, remoteAddress, $"reset password of {name}", out string admin))
         {
             return Task.FromResult(AdminResult.Fail(Refused));
         }
@@ -112,15 +115,15 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             }
 
             users.SetTemporaryPassword(target, password);
-            audit.Write(admin, "password-reset", null, $"{target.Name}, temporary password, must change");
+            audit.Write(admin, "password-reset", remoteAddress, $"{target.Name}, temporary password, must change; signed out everywhere");
         }
 
         return Task.FromResult(AdminResult.Ok with { TemporaryPassword = password });
     }
 
-    public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count)
+    public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count, string? remoteAddress)
     {
-        if (!IsAdmin(user, "read audit", out _))
+        if (!IsAdmin(user, remoteAddress, "read audit", out _))
         {
             return Task.FromResult(new AdminQuery<AuditRow>([], Refused));
         }
@@ -136,17 +139,23 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             ? null
             : "1 to 64 characters: letters, digits, '.', '_' or '-'.";
 
-    /// <summary>A signed-in admin, or audits the refusal.</summary>
-    private bool IsAdmin(ClaimsPrincipal user, string what, out string name)
+    /// <summary>A signed-in admin whose session is current, or audits the refusal.</summary>
+    private bool IsAdmin(ClaimsPrincipal user, string? remoteAddress, string what, out string name)
     {
         name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
-        if (name.Length > 0 && user.IsInRole(Roles.Admin))
+        if (name.Length == 0 || !user.IsInRole(Roles.Admin))
         {
-            return true;
+            audit.Write(name, "admin-refused", remoteAddress, what);
+            return false;
         }
 
-        audit.Write(name, "admin-refused", null, what);
-        return false;
+        if (sessions.WhyRevoked(user) is { } revoked)
+        {
+            audit.Write(name, "admin-refused", remoteAddress, $"{what}: session revoked ({revoked})");
+            return false;
+        }
+
+        return true;
     }
 
     private static UserSummary Summary(ConsoleUser u) =>
