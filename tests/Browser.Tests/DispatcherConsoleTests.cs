@@ -179,6 +179,74 @@ public sealed class DispatcherConsoleTests(DispatcherServer server, BrowserFixtu
     });
 
     [Fact]
+    public Task Dispatcher_CreatedByAdmin_Gets403OnAnAdminUrl_AndAFailedSignInIsAudited() => WithDiagnostics(async () =>
+    {
+        const string Name = "dana";
+        const string Temporary = "temporary-pass-2026";
+        const string Chosen = "night-shift-2026!";
+
+        // The admin creates a dispatcher through the users page.
+        var admin = await browser.NewPageAsync(server.BaseAddress);
+        Watch(admin, "admin");
+        await server.SignInAsync(admin);
+        await admin.GotoAsync("admin/users");
+        var form = admin.GetByRole(AriaRole.Form, new() { Name = "New user" });
+        await form.GetByLabel("User name").FillAsync(Name);
+        await form.GetByLabel("Temporary password").FillAsync(Temporary);
+        await form.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
+        var row = admin.GetByRole(AriaRole.Row).Filter(new() { Has = admin.Locator("td[data-label='Name']", new() { HasTextRegex = new Regex("^" + Name + "$") }) });
+        await Expect(row.Locator("td[data-label='Role']")).ToHaveTextAsync("dispatcher", new() { Timeout = ActionTimeoutMs });
+
+        // One wrong password for her, from a fresh browser context.
+        var stranger = await browser.NewPageAsync(server.BaseAddress);
+        Watch(stranger, "stranger");
+        await stranger.GotoAsync("signin");
+        await stranger.GetByLabel("User name").FillAsync(Name);
+        await stranger.GetByLabel("Password", new() { Exact = true }).FillAsync("not-her-password-" + Guid.NewGuid().ToString("N"));
+        await stranger.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(stranger.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Wrong user name or password.", new() { Timeout = ActionTimeoutMs });
+        await stranger.Context.CloseAsync();
+
+        // She signs in, chooses her password, and an admin address answers 403 on the server.
+        var dispatcher = await browser.NewPageAsync(server.BaseAddress); // not watched: the 403s below are console errors by design
+        await dispatcher.GotoAsync("signin");
+        await dispatcher.GetByLabel("User name").FillAsync(Name);
+        await dispatcher.GetByLabel("Password", new() { Exact = true }).FillAsync(Temporary);
+        await dispatcher.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await dispatcher.WaitForURLAsync("**/account/password");
+        await dispatcher.GetByLabel("Current password").FillAsync(Temporary);
+        await dispatcher.GetByLabel("New password", new() { Exact = true }).FillAsync(Chosen);
+        await dispatcher.GetByLabel("New password again").FillAsync(Chosen);
+        await dispatcher.GetByRole(AriaRole.Button, new() { Name = "Save password" }).ClickAsync();
+        await dispatcher.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal) && !url.Contains("/account/", StringComparison.Ordinal));
+        await Expect(dispatcher.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0); // not offered either
+
+        foreach (var url in new[] { "admin/users", "admin/audit" })
+        {
+            var response = await dispatcher.GotoAsync(url);
+            Assert.NotNull(response);
+            Assert.Equal(403, response.Status);
+        }
+
+        await Screenshot(dispatcher, "dispatcher-admin-403.png");
+        await dispatcher.Context.CloseAsync();
+
+        // The admin's audit page shows the failed sign-in, with the browser's address.
+        await admin.GotoAsync("admin/audit");
+        await admin.GetByLabel("Filter").FillAsync(Name);
+        var entries = admin.GetByRole(AriaRole.Row).Filter(new() { Has = admin.Locator("td[data-label='Action']") });
+        var failed = entries.Filter(new() { Has = admin.Locator("td[data-label='Action']", new() { HasTextString = "sign-in-failed" }) });
+        await Expect(failed).ToHaveCountAsync(1, new() { Timeout = ActionTimeoutMs });
+        await Expect(failed.Locator("td[data-label='User']")).ToHaveTextAsync(Name);
+        await Expect(failed.Locator("td[data-label='Remote']")).ToHaveTextAsync(new Regex("127\\.0\\.0\\.1"));
+        output.WriteLine("Audit for " + Name + ":\n" + string.Join("\n", await entries.AllInnerTextsAsync()));
+        await Screenshot(admin, "admin-audit-failed-sign-in.png");
+
+        AssertNoPageErrors();
+        await admin.Context.CloseAsync();
+    });
+
+    [Fact]
     public async Task OutageHub_RefusesAnonymousNegotiation()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "hubs/outages/negotiate?negotiateVersion=1");

@@ -15,6 +15,7 @@ internal sealed class BenchOptions
     public int TransitAllowanceMs { get; private set; } = 600_000;
     public int Senders { get; private set; } = 1;
     public bool Profile { get; private set; }
+    public bool NoWarmup { get; private set; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -29,6 +30,7 @@ internal sealed class BenchOptions
                 case "--topology": o.Topology = Next(); break;
                 case "--nons": o.NonsOnly = true; break;
                 case "--profile": o.Profile = true; break;
+                case "--no-warmup": o.NoWarmup = true; break;
                 case "--reps": o.Repetitions = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--con-every": o.ConEvery = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--duration": o.DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -47,6 +49,7 @@ internal sealed class BenchOptions
                           --transit-ms MS   Validation:TransitAllowanceMs given to the host (default 600000)
                           --duration S      soak mode: flood for S seconds with fresh counters, memory every 10 s
                           --profile         stage costs: Process, journal, index, socket shell (no full run)
+                          --no-warmup       start the host with Hes:WarmupMs=0 and Correlation:WarmupMs=0 (cold-start comparison)
                         """);
                     Environment.Exit(0);
                     break;

@@ -73,7 +73,7 @@ static string ResolveTopology(string path)
 static async Task<RepResult> RunRepetitionAsync(BenchOptions o, string topology, List<(Guid Guid, ulong Title)> meters, int rep)
 {
     using var folder = new TempFolder();
-    await using var host = await Host.StartAsync(folder.Path, topology, o.TransitAllowanceMs);
+    await using var host = await Host.StartAsync(folder.Path, topology, o.TransitAllowanceMs, !o.NoWarmup);
     var master = await File.ReadAllBytesAsync(host.KeyFile);
 
     // Pre-build: meter = i mod M, so one meter's successive events (counter and event id +1) are M datagrams apart.
@@ -318,7 +318,7 @@ internal sealed class Host : IAsyncDisposable
     public int EffectiveReceiveBuffer =>
         typeof(UdpIngestService).GetField("_sockets", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(Service) is List<Socket> { Count: > 0 } s ? s[0].ReceiveBufferSize : -1;
 
-    public static async Task<Host> StartAsync(string folder, string topology, int transitMs)
+    public static async Task<Host> StartAsync(string folder, string topology, int transitMs, bool warmup = true)
     {
         string keyFile = Path.Combine(folder, "keys", "master.key");
         var app = ConsoleHost.Build([
@@ -329,6 +329,7 @@ internal sealed class Host : IAsyncDisposable
             $"--Topology:File={topology}",
             $"--Validation:TransitAllowanceMs={transitMs}",
             "--Logging:LogLevel:Default=Warning",
+            .. warmup ? Array.Empty<string>() : ["--Hes:WarmupMs=0", "--Correlation:WarmupMs=0"],
         ]);
         await app.StartAsync();
         return new Host(app, keyFile);
