@@ -28,11 +28,25 @@ public sealed class AdminUiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
+    [Fact]
+    public void NewUserForm_WhilePrerendered_TakesNoInput()
+    {
+        SignIn("ada", "admin");
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var cut = _ctx.Render<UsersPage>();
+
+        var form = cut.Find("[aria-label='New user']");
+        Assert.All(form.QuerySelectorAll("input"), i => Assert.True(i.HasAttribute("disabled")));
+        Assert.True(form.QuerySelector("button[aria-label='Create user']")!.HasAttribute("disabled"));
+    }
+
     private void SignIn(string name, string role)
     {
         var auth = _ctx.AddAuthorization();
         auth.SetAuthorized(name);
         auth.SetRoles(role);
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true)); // the forms wait for interactivity
     }
 
     private static string[] Column(IRenderedComponent<UsersPage> cut, string label) =>
