@@ -24,12 +24,12 @@ public sealed class StartupWarmupTests
     [Fact]
     public async Task IngestWarmup_ProcessesSyntheticDatagrams_AndLeavesNoFolderBehind()
     {
-        var before = Directory.GetDirectories(Path.GetTempPath(), "opsconsole-warmup-*").ToHashSet();
+        using var scratch = new TempFolder();
 
-        var result = await IngestWarmup.RunAsync(new ValidationOptions(), TimeSpan.FromMilliseconds(400));
+        var result = await IngestWarmup.RunAsync(new ValidationOptions(), TimeSpan.FromMilliseconds(400), scratch.Path);
 
         Assert.True(result.Rounds >= 1);
-        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "opsconsole-warmup-*"), d => !before.Contains(d));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(scratch.Path));
     }
 
     [Fact]

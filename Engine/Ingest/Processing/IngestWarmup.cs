@@ -26,11 +26,16 @@ public static class IngestWarmup
     /// <summary>Datagrams a warm-up round processes.</summary>
     public const int PerRound = 256;
 
-    public static async Task<WarmupResult> RunAsync(ValidationOptions validation, TimeSpan budget)
+    /// <param name="validation">The listener's §5 settings.</param>
+    /// <param name="budget">At most this long.</param>
+    /// <param name="scratchRoot">Where the throwaway log folder goes (default: the system's temporary folder); it is deleted afterwards.</param>
+    public static async Task<WarmupResult> RunAsync(ValidationOptions validation, TimeSpan budget, string? scratchRoot = null)
     {
         ArgumentNullException.ThrowIfNull(validation);
         var time = TimeProvider.System;
-        var folder = Directory.CreateTempSubdirectory("opsconsole-warmup-");
+        var folder = scratchRoot is null
+            ? Directory.CreateTempSubdirectory("opsconsole-warmup-")
+            : Directory.CreateDirectory(Path.Combine(scratchRoot, "opsconsole-warmup-" + Guid.NewGuid().ToString("N")));
         try
         {
             using var keys = new MeterKeyCache(RandomNumberGenerator.GetBytes(MeterKeys.MasterKeySize));
