@@ -61,9 +61,6 @@ public sealed partial class OutageCorrelator
     /// <summary>The actor of every transition the engine makes by itself.</summary>
     public const string EngineActor = "engine";
 
-    /// <summary>How long an event key is remembered for de-duplication.</summary>
-    public static readonly TimeSpan DuplicateHorizon = TimeSpan.FromHours(24);
-
     private readonly NetworkTopology _topology;
     private readonly int _n;                    // topology elements; indices >= _n are meters not in the topology
     private readonly long _windowTicks;
@@ -96,8 +93,9 @@ public sealed partial class OutageCorrelator
     private readonly Dictionary<int, List<int>> _movedInto = [];         // transformer -> meters remapped to it
     private readonly Dictionary<int, List<long>> _tests = [];
 
-    private readonly HashSet<EventKey> _seen = [];
-    private readonly Queue<(long Ticks, EventKey Key)> _seenOrder = new();
+    // Exact, and kept as per-meter ranges of consecutive event ids: memory follows meters, not events
+    // (a HashSet of keys grew ~100 B an event, 450 MB in a one-minute flood at 75,000 events/s).
+    private readonly SeenEventKeys _seen = new();
 
     private readonly PriorityQueue<Deadline, Deadline> _deadlines = new(DeadlineComparer.Instance);
     private readonly List<OutageRecord> _outages = [];
@@ -222,12 +220,11 @@ public sealed partial class OutageCorrelator
         long t = recorded.ReceivedAt.UtcTicks;
         RunDeadlines(t);
         var key = recorded.Key;
-        if (!_seen.Add(key))
+        if (!_seen.TryAdd(key))
         {
             return EventDisposition.Duplicate;
         }
 
-        _seenOrder.Enqueue((t, key));
         if (!_topology.TryGetMeter(ev.MeterId, out int m) && !_virtualByGuid.TryGetValue(ev.MeterId, out m))
         {
             if (code == MeterEventCode.PowerUp)
@@ -309,11 +306,6 @@ public sealed partial class OutageCorrelator
         }
 
         _now = Math.Max(_now, now);
-        long forget = now - DuplicateHorizon.Ticks;
-        while (_seenOrder.TryPeek(out var s) && s.Ticks < forget)
-        {
-            _seen.Remove(_seenOrder.Dequeue().Key);
-        }
     }
 
     private bool IsLive(Deadline d) => d.Kind switch
