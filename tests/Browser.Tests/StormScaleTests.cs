@@ -58,6 +58,18 @@ public sealed class StormScaleTests(StormScaleServer server, BrowserFixture brow
     /// <summary>The board shows this many critical alerts in full (OutageBoardPage.MaxAlertsShown).</summary>
     private const int OutageBoardPageAlerts = 3;
 
+    /// <summary>Clicks the n-th outage row's element cell (as a pointer would: the row's click handler runs) and returns "level element".</summary>
+    private const string ClickNthRow = """
+        n => {
+          const row = [...document.querySelectorAll("tr")].filter(tr => tr.querySelector("td[data-label='State']"))[n];
+          const cell = name => row.querySelector(`td[data-label='${name}']`).textContent.trim();
+          const heading = `${cell('Level')} ${cell('Element')}`;
+          window.__pressed = Date.now();
+          row.querySelector("td[data-label='Element']").click();
+          return heading;
+        }
+        """;
+
     private const string BoardChip = "[aria-label='Summary'] [aria-label='Active outages']";
     private const string MapRegion = "[aria-label='Network map']";
 
@@ -118,11 +130,9 @@ public sealed class StormScaleTests(StormScaleServer server, BrowserFixture brow
             var clicks = new List<double>();
             for (int i = 0; i < 7; i++)
             {
-                var nth = board.GetByRole(AriaRole.Row).Filter(new() { Has = board.Locator("td[data-label='State']") }).Nth(i);
-                string element = (await nth.Locator("td[data-label='Element']").InnerTextAsync()).Trim();
-                string heading = $"{(await nth.Locator("td[data-label='Level']").InnerTextAsync()).Trim()} {element}";
-                // Rows may move between reading and clicking: click the one showing this element, wherever it is now.
-                await board.Locator("td[data-label='Element']", new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Escape(element) + "$") }).ClickAsync();
+                // Read the i-th row and click it in one step of the page: the board re-renders up to four times a second
+                // while the storm qualifies, so a row read in one round trip may have been re-rendered by the next.
+                string heading = await board.EvaluateAsync<string>(ClickNthRow, i);
                 await Expect(detail.Locator("h6").First).ToHaveTextAsync(heading, new() { Timeout = ActionTimeoutMs });
                 clicks.Add(await Seen(board, "detail", heading) - await board.EvaluateAsync<long>("() => __pressed"));
             }
@@ -135,6 +145,9 @@ public sealed class StormScaleTests(StormScaleServer server, BrowserFixture brow
             Assert.True(critical > OutageBoardPageAlerts, "The storm should confirm more critical outages than the board shows alerts for.");
             await Expect(board.GetByLabel("More critical alerts")).ToContainTextAsync($"{critical - OutageBoardPageAlerts} more", new() { Timeout = StormTimeoutMs });
             await Expect(board.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Confirmed outage with" })).ToHaveCountAsync(OutageBoardPageAlerts);
+            // The alerts take room from the rows, not from the page: it does not scroll, the rows do.
+            var heights = await board.EvaluateAsync<int[]>("() => [document.documentElement.scrollHeight, window.innerHeight]");
+            Assert.True(heights[0] <= heights[1], $"The board page scrolls ({heights[0]} px in a {heights[1]} px window): alerts pushed the rows off screen.");
 
             // Filtering through the selects: the Unknown outages only, then the Confirmed among them (all, by now).
             await board.GetByLabel("Filter by level").ClickAsync();
