@@ -7,34 +7,21 @@ namespace OpsConsole.Server.Tests;
 /// <summary>The admin pages over real HTTP in the running host: roles enforced by the server, 403 in place of a redirect.</summary>
 public sealed class AdminPagesTests : IAsyncLifetime
 {
-    private const string DispatcherPassword = "dispatch-shift-7!";
-    private const string AdminPassword = "admin-of-the-night-1";
     private RunningHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _host = await RunningHost.StartAsync();
-        var users = _host.Get<UserStore>();
-        users.TryCreate("dana", Roles.Dispatcher, DispatcherPassword, mustChangePassword: false, DateTime.UtcNow);
-        users.TryCreate("ada", Roles.Admin, AdminPassword, mustChangePassword: false, DateTime.UtcNow);
+        _host = (await RunningHost.StartAsync()).WithStaff();
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private async Task<Browser> SignedInAsync(string user, string password)
-    {
-        var browser = new Browser(_host.BaseAddress);
-        var signIn = await browser.SignInAsync(user, password);
-        Assert.Equal("/map", signIn.Headers.Location!.OriginalString);
-        return browser;
-    }
 
     [Theory]
     [InlineData("/admin/users")]
     [InlineData("/admin/audit")]
     public async Task Dispatcher_GetsA403_NotARedirect(string page)
     {
-        using var browser = await SignedInAsync("dana", DispatcherPassword);
+        using var browser = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
 
         var response = await browser.Http.GetAsync(page);
 
@@ -46,7 +33,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [Fact]
     public async Task Dispatcher_ApiForbidden_StaysABare403()
     {
-        using var browser = await SignedInAsync("dana", DispatcherPassword);
+        using var browser = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
 
         var response = await browser.Http.PutAsync("/api/meters/M1/parent", System.Net.Http.Json.JsonContent.Create(new { transformer = "T2" }));
 
@@ -59,7 +46,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [InlineData("/admin/audit", "sign-in")]
     public async Task Admin_Gets200_WithThePage(string page, string expected)
     {
-        using var browser = await SignedInAsync("ada", AdminPassword);
+        using var browser = await _host.SignedInAsync("ada", Staff.AdminPassword);
 
         var response = await browser.Http.GetAsync(page);
 

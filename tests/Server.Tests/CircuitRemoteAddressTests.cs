@@ -19,7 +19,6 @@ namespace OpsConsole.Server.Tests;
 /// </summary>
 public sealed class CircuitRemoteAddressTests : IAsyncLifetime
 {
-    private const string AdminPassword = "admin-of-the-night-1";
     private readonly CircuitProbe _probe = new();
     private RunningHost _host = null!;
 
@@ -30,9 +29,7 @@ public sealed class CircuitRemoteAddressTests : IAsyncLifetime
             builder.Services.AddSingleton(_probe);
             builder.Services.AddScoped<CircuitHandler, ProbeHandler>();
         });
-        var users = _host.Get<UserStore>();
-        users.TryCreate("dana", Roles.Dispatcher, "dispatch-shift-7!", mustChangePassword: false, DateTime.UtcNow);
-        users.TryCreate("ada", Roles.Admin, AdminPassword, mustChangePassword: false, DateTime.UtcNow);
+        _host.WithStaff();
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
@@ -103,7 +100,7 @@ public sealed class CircuitRemoteAddressTests : IAsyncLifetime
     public async Task Circuit_TakesTheAddressOfItsOwnConnection_ForActionsDoneThroughIt(HttpTransportType transport)
     {
         using var browser = new Browser(_host.BaseAddress); // signs in and loads the page from 127.0.0.1
-        Assert.Equal("/map", (await browser.SignInAsync("ada", AdminPassword)).Headers.Location!.OriginalString);
+        Assert.Equal("/map", (await browser.SignInAsync("ada", Staff.AdminPassword)).Headers.Location!.OriginalString);
 
         await using var circuit = await BlazorCircuit.OpenAsync(browser, "/outages", IPAddress.Parse("127.0.0.2"), transport);
         string? captured = await _probe.Done.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -119,7 +116,7 @@ public sealed class CircuitRemoteAddressTests : IAsyncLifetime
     public async Task Circuit_ReconnectedFromAnotherAddress_TakesTheNewOne()
     {
         using var browser = new Browser(_host.BaseAddress);
-        await browser.SignInAsync("ada", AdminPassword);
+        await browser.SignInAsync("ada", Staff.AdminPassword);
         await using var circuit = await BlazorCircuit.OpenAsync(browser, "/outages", IPAddress.Parse("127.0.0.2"), HttpTransportType.WebSockets);
         Assert.Equal("127.0.0.2", await _probe.ConnectionsUp.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
 

@@ -18,27 +18,14 @@ namespace OpsConsole.Server.Tests;
 /// </summary>
 public sealed class SessionStampTests : IAsyncLifetime
 {
-    private const string DispatcherPassword = "dispatch-shift-7!";
-    private const string AdminPassword = "admin-of-the-night-1";
     private RunningHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _host = await RunningHost.StartAsync();
-        var users = _host.Get<UserStore>();
-        users.TryCreate("dana", Roles.Dispatcher, DispatcherPassword, mustChangePassword: false, DateTime.UtcNow);
-        users.TryCreate("ada", Roles.Admin, AdminPassword, mustChangePassword: false, DateTime.UtcNow);
+        _host = (await RunningHost.StartAsync()).WithStaff();
     }
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
-
-    private async Task<Browser> SignedInAsync(string user, string password)
-    {
-        var browser = new Browser(_host.BaseAddress);
-        var signIn = await browser.SignInAsync(user, password);
-        Assert.Equal("/map", signIn.Headers.Location!.OriginalString);
-        return browser;
-    }
 
     /// <summary>The browser's sign-in cookie, to replay after the browser has dropped it.</summary>
     private string AuthCookie(Browser browser) => browser.Cookies.GetCookies(_host.BaseAddress)["opsconsole.auth"]!.Value;
@@ -60,7 +47,7 @@ public sealed class SessionStampTests : IAsyncLifetime
     [Fact]
     public async Task PasswordReset_OldCookie_IsSignedOutOnItsNextRequest_AuditedOnce()
     {
-        using var dana = await SignedInAsync("dana", DispatcherPassword);
+        using var dana = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
         string oldCookie = AuthCookie(dana);
         Assert.Equal(HttpStatusCode.OK, (await dana.Http.GetAsync("/api/outages")).StatusCode);
 
@@ -89,12 +76,12 @@ public sealed class SessionStampTests : IAsyncLifetime
     [Fact]
     public async Task OwnPasswordChange_KeepsThisBrowserSignedIn_AndSignsOutTheOthers()
     {
-        using var desk = await SignedInAsync("dana", DispatcherPassword);
-        using var laptop = await SignedInAsync("dana", DispatcherPassword);
-        using var ada = await SignedInAsync("ada", AdminPassword);
+        using var desk = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
+        using var laptop = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
+        using var ada = await _host.SignedInAsync("ada", Staff.AdminPassword);
 
         var changed = await desk.PostFormAsync("/account/password", "/account/password",
-            ("current", DispatcherPassword), ("password", "storm-night-2026!"), ("confirm", "storm-night-2026!"));
+            ("current", Staff.DispatcherPassword), ("password", "storm-night-2026!"), ("confirm", "storm-night-2026!"));
 
         Assert.Equal("/", changed.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.OK, (await desk.Http.GetAsync("/api/outages")).StatusCode);
@@ -109,7 +96,7 @@ public sealed class SessionStampTests : IAsyncLifetime
     public async Task UserStoredBeforeStamps_GetsOneOnFirstRead_ItsOldCookieSignsInAgain()
     {
         // A user as an older console stored it: no stamp fields.
-        var hash = new PasswordHasher<ConsoleUser>().HashPassword(new ConsoleUser(), DispatcherPassword);
+        var hash = new PasswordHasher<ConsoleUser>().HashPassword(new ConsoleUser(), Staff.DispatcherPassword);
         _host.Get<LiteStore>().Database.GetCollection(UserStore.CollectionName).Insert(new BsonDocument
         {
             ["_id"] = "olga",
@@ -131,12 +118,12 @@ public sealed class SessionStampTests : IAsyncLifetime
         string stamp = users.Find("olga")!.SecurityStamp;
         Assert.Matches("^[0-9A-F]{32}$", stamp);
         Assert.Equal(stamp, users.Find("olga")!.SecurityStamp); // stored, not made anew on each read
-        Assert.True(users.Verify(users.Find("olga")!, DispatcherPassword));
+        Assert.True(users.Verify(users.Find("olga")!, Staff.DispatcherPassword));
 
         using var replay = Replaying(oldCookie);
         Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync("/api/outages")).StatusCode);
         Assert.Equal(SessionStamps.NoStampReason, Assert.Single(Revoked("olga")).Detail);
-        using var olga = await SignedInAsync("olga", DispatcherPassword);
+        using var olga = await _host.SignedInAsync("olga", Staff.DispatcherPassword);
         Assert.Equal(HttpStatusCode.OK, (await olga.Http.GetAsync("/api/outages")).StatusCode);
     }
 
@@ -157,6 +144,6 @@ public sealed class SessionStampTests : IAsyncLifetime
         Assert.Equal(stored.SecurityStamp, users.SecurityStampOf("dana")!.Value.Value);
         Assert.True(stored.MustChangePassword);
         Assert.True(users.Verify(stored, "a-temporary-password-1"));
-        Assert.False(users.Verify(stored, DispatcherPassword));
+        Assert.False(users.Verify(stored, Staff.DispatcherPassword));
     }
 }

@@ -8,17 +8,12 @@ namespace OpsConsole.Server.Tests;
 /// <summary>The user administration against the running host's real LiteDB store: admin only, every change audited.</summary>
 public sealed class UserAdministrationTests : IAsyncLifetime
 {
-    private const string DispatcherPassword = "dispatch-shift-7!";
-    private const string AdminPassword = "admin-of-the-night-1";
     private readonly List<IServiceScope> _scopes = [];
     private RunningHost _host = null!;
 
     public async Task InitializeAsync()
     {
-        _host = await RunningHost.StartAsync();
-        var users = _host.Get<UserStore>();
-        users.TryCreate("dana", Roles.Dispatcher, DispatcherPassword, mustChangePassword: false, DateTime.UtcNow);
-        users.TryCreate("ada", Roles.Admin, AdminPassword, mustChangePassword: false, DateTime.UtcNow);
+        _host = (await RunningHost.StartAsync()).WithStaff();
     }
 
     public async Task DisposeAsync()
@@ -54,7 +49,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         Assert.Empty(list.Items);
         Assert.Empty(audit.Items);
         Assert.Null(_host.Get<UserStore>().Find("mallory"));
-        Assert.True(_host.Get<UserStore>().Verify(_host.Get<UserStore>().Find("ada")!, AdminPassword));
+        Assert.True(_host.Get<UserStore>().Verify(_host.Get<UserStore>().Find("ada")!, Staff.AdminPassword));
         var refused = _host.Get<AuditLog>().Recent(20).Where(e => e.Action == "admin-refused").ToArray();
         Assert.Equal(5, refused.Length);
         Assert.All(refused, e => Assert.Equal("dana", e.User));
@@ -90,7 +85,7 @@ public sealed class UserAdministrationTests : IAsyncLifetime
         var dana = users.Find("dana")!;
         Assert.True(dana.MustChangePassword);
         Assert.True(users.Verify(dana, reset.TemporaryPassword!));
-        Assert.False(users.Verify(dana, DispatcherPassword));
+        Assert.False(users.Verify(dana, Staff.DispatcherPassword));
 
         var entries = (await admin.RecentAuditAsync(ada, 500)).Items.Where(e => e.User == "ada").Select(e => e.Action).Reverse().ToArray();
         Assert.Equal(["user-created", "user-unlocked", "password-reset"], entries);
