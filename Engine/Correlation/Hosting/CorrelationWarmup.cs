@@ -1,4 +1,3 @@
-using NetTopologySuite.Geometries;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Protocols.Dlms;
@@ -30,6 +29,7 @@ public static class CorrelationWarmup
         var correlator = new OutageCorrelator(net, options);
         var at = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var step = TimeSpan.FromMilliseconds(options.WindowMs + options.QualifyMs + options.NestedMs) + TimeSpan.FromSeconds(1);
+        var unmapped = SyntheticMeters.Meter("warmup-unmapped", 1); // not in the network: an Unknown outage
         uint eventId = 0;
         int round = 0;
 
@@ -39,8 +39,7 @@ public static class CorrelationWarmup
             {
                 at += TimeSpan.FromMilliseconds(1);
                 eventId++;
-                var e = new MeterEvent(m.Guid, code, eventId, 1, at, at, code == MeterEventCode.PowerDown ? (ushort)4200 : (ushort)0, -70, 0x8000_0000u | eventId);
-                correlator.Process(new RecordedEvent(e, m.SystemTitle, eventId, at, "warmup", EventFlags.None, m.Id));
+                correlator.Process(new RecordedEvent(SyntheticMeters.Event(m.Guid, code, eventId, at), m.SystemTitle, eventId, at, "warmup", EventFlags.None, m.Id));
             }
         }
 
@@ -60,7 +59,6 @@ public static class CorrelationWarmup
             down.AddRange(meters.Skip(first).Take(MetersPerTransformer * (Transformers - 2)));         // most of a fuse: roll-up
             down.AddRange(meters.Skip((first + (Transformers * MetersPerTransformer)) % meters.Length).Take(MetersPerTransformer)); // a transformer
             down.Add(meters[(first + (2 * Transformers * MetersPerTransformer) + 1) % meters.Length]); // a meter
-            var unmapped = new TopologyFeature { Kind = ElementKind.Meter, Id = "warmup-unmapped", Geometry = new Point(0, 0), Guid = Guid.NewGuid(), SystemTitle = 1 };
             Send(down.Append(unmapped), MeterEventCode.PowerDown);
             Settle(TimeSpan.FromMilliseconds(options.WindowMs + 1));
             Settle(TimeSpan.FromMilliseconds(options.QualifyMs + 1));
@@ -76,24 +74,23 @@ public static class CorrelationWarmup
 
     private static List<TopologyFeature> Network()
     {
-        var point = new Point(0, 0);
-        var features = new List<TopologyFeature> { new() { Kind = ElementKind.Substation, Id = "warmup-S", Geometry = point } };
+        var features = new List<TopologyFeature> { SyntheticMeters.Element(ElementKind.Substation, "warmup-S", null) };
         ulong title = 0x5741_524D_0001_0000UL;
         for (int f = 0; f < Feeders; f++)
         {
             string feeder = $"warmup-F{f}";
-            features.Add(new() { Kind = ElementKind.Feeder, Id = feeder, Parent = "warmup-S", Geometry = point });
+            features.Add(SyntheticMeters.Element(ElementKind.Feeder, feeder, "warmup-S"));
             for (int d = 0; d < Devices; d++)
             {
                 string device = $"{feeder}-D{d}";
-                features.Add(new() { Kind = ElementKind.Device, Id = device, Parent = feeder, Geometry = point, DeviceType = DeviceType.Fuse });
+                features.Add(SyntheticMeters.Element(ElementKind.Device, device, feeder, DeviceType.Fuse));
                 for (int t = 0; t < Transformers; t++)
                 {
                     string transformer = $"{device}-T{t}";
-                    features.Add(new() { Kind = ElementKind.Transformer, Id = transformer, Parent = device, Geometry = point });
+                    features.Add(SyntheticMeters.Element(ElementKind.Transformer, transformer, device));
                     for (int m = 0; m < MetersPerTransformer; m++)
                     {
-                        features.Add(new() { Kind = ElementKind.Meter, Id = $"{transformer}-M{m}", Parent = transformer, Geometry = point, Guid = Guid.NewGuid(), SystemTitle = title++ });
+                        features.Add(SyntheticMeters.Meter($"{transformer}-M{m}", title++, transformer));
                     }
                 }
             }

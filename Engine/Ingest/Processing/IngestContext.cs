@@ -96,9 +96,9 @@ public sealed class IngestContext
     public TimeProvider Time { get; }
 
     /// <summary>
-    /// (GUID, epoch, event id) of each meter's latest events recorded or being recorded, seeded from
-    /// recovery. A key is added when its event is handed to the caller to persist, and removed by
-    /// <see cref="Abandon"/>. Bounded per meter (<see cref="SeenEventKeys"/>), so memory stays flat.
+    /// (GUID, epoch, event id) of every event recorded or being recorded, seeded from recovery. A key is
+    /// added when its event is handed to the caller to persist, and removed by <see cref="Abandon"/>.
+    /// Kept as per-meter ranges (<see cref="SeenEventKeys"/>), so memory follows meters, not events.
     /// </summary>
     public SeenEventKeys SeenKeys { get; }
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using NetTopologySuite.Geometries;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Protocols;
@@ -39,14 +38,7 @@ public static class IngestWarmup
         try
         {
             using var keys = new MeterKeyCache(RandomNumberGenerator.GetBytes(MeterKeys.MasterKeySize));
-            var meters = Enumerable.Range(0, Meters).Select(i => new TopologyFeature
-            {
-                Kind = ElementKind.Meter,
-                Id = $"warmup-{i}",
-                Geometry = new Point(0, 0),
-                Guid = Guid.NewGuid(),
-                SystemTitle = 0x5741_524D_0000_0000UL + (ulong)i, // "WARM…"
-            }).ToArray();
+            var meters = Enumerable.Range(0, Meters).Select(i => SyntheticMeters.Meter($"warmup-{i}", 0x5741_524D_0000_0000UL + (ulong)i)).ToArray(); // "WARM…"
             var topology = new TopologyState();
             topology.Replace(NetworkTopology.Build(meters, keepExtraProperties: false));
 
@@ -78,7 +70,7 @@ public static class IngestWarmup
                     var code = counter % 2 == 1 ? MeterEventCode.PowerDown : MeterEventCode.PowerUp;
                     var type = i % 8 == 0 ? CoapType.Confirmable : CoapType.NonConfirmable;
                     var now = time.GetUtcNow();
-                    var e = new MeterEvent(meter.Guid, code, counter, 1, now, now, code == MeterEventCode.PowerDown ? (ushort)4200 : (ushort)0, -70, 0x8000_0000u | counter);
+                    var e = SyntheticMeters.Event(meter.Guid, code, counter, now);
                     byte[] token = [(byte)(messageId >> 8), (byte)messageId];
                     var frame = MeterFrameWriter.Post(type, messageId, token, MeterFrameWriter.Apdu(e, meter.SystemTitle, counter, keys.GetKeys(meter.Guid)));
                     var source = new IPEndPoint(IPAddress.Loopback, 20_000 + (i % Meters));
