@@ -1,14 +1,14 @@
 namespace OpsConsole.Gis.Tests;
 
-/// <summary>Where the test networks are: the bundled ckt24 copy and the shared workspace's models.</summary>
+/// <summary>Where the test networks are: both are in the repository's <c>networks/</c> folder.</summary>
 internal static class TestData
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static string Ckt24 => Path.Combine(RepoRoot, "networks", "ckt24.geojson");
 
-    /// <summary>The IEEE 8500-node model, in the shared workspace beside the repository.</summary>
-    public static string Ieee8500 => Path.Combine(RepoRoot, "..", "shared", "data", "ieee8500.geojson");
+    /// <summary>The IEEE 8500-node model (licence notice beside it).</summary>
+    public static string Ieee8500 => Path.Combine(RepoRoot, "networks", "ieee8500.geojson");
 
     private static string FindRepoRoot()
     {
