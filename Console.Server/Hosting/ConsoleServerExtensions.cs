@@ -23,7 +23,8 @@ public static class ConsoleServerExtensions
         services.AddScoped<OpsConsole.Console.Client.Outages.IOutageBoardSource, OpsConsole.Console.Server.Outages.CircuitOutageBoardSource>();
         services.AddHostedService(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());
         services.AddCascadingAuthenticationState();
-        services.AddConsoleDataProtection();
+        services.AddConsoleTls(configuration);
+        services.AddConsoleDataProtection(configuration);
         services.AddConsoleSecurity();
         services.AddProblemDetails();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener");
@@ -41,6 +42,7 @@ public static class ConsoleServerExtensions
     /// <summary>The request pipeline and endpoints.</summary>
     public static WebApplication UseConsoleServer(this WebApplication app)
     {
+        app.UseConsoleTransportSecurity();
         app.UseExceptionHandler();
         app.UseResponseCompression();
         app.UseStaticFiles();

@@ -42,9 +42,10 @@ public static class SecurityExtensions
         services.Configure<HubOptions>(o => o.AddFilter<HubCallerAddressFilter>());
 
         services.AddAuthentication(ConsoleScheme)
-            .AddPolicyScheme(ConsoleScheme, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
+            .AddPolicyScheme(ConsoleScheme, "API key, client certificate or sign-in cookie", o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
                     ? ApiKeyAuthenticationHandler.SchemeName
+                    : context.Connection.ClientCertificate is not null ? Certificates.ClientCertificateAuthenticationHandler.SchemeName // the mutual-TLS endpoint (TlsSetup)
                     : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddCookie(o =>
@@ -52,7 +53,7 @@ public static class SecurityExtensions
                 o.Cookie.Name = "opsconsole.auth";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Always once HTTPS is on (Hosting/TlsSetup)
                 o.LoginPath = "/signin";
                 o.AccessDeniedPath = AccessDeniedPage;
                 o.ExpireTimeSpan = TimeSpan.FromHours(12); // a control-room shift

@@ -11,6 +11,16 @@ internal sealed partial class Browser : IDisposable
         Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = Cookies }) { BaseAddress = baseAddress };
     }
 
+    /// <summary>A browser over <paramref name="handler"/> (e.g. HTTPS trusting a test CA); it gets the cookie jar and no redirects.</summary>
+    public Browser(Uri baseAddress, SocketsHttpHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        handler.AllowAutoRedirect = false;
+        handler.UseCookies = true;
+        handler.CookieContainer = Cookies;
+        Http = new HttpClient(handler) { BaseAddress = baseAddress };
+    }
+
     public HttpClient Http { get; }
 
     /// <summary>The browser's cookies (the sign-in cookie among them), for a hub or circuit connection of the same session.</summary>

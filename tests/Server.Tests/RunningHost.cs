@@ -37,7 +37,7 @@ internal sealed class RunningHost : IAsyncDisposable
     /// <summary>A host on <paramref name="folder"/>: a second start on the same folder is a restart (same store, same key).</summary>
     public static Task<RunningHost> StartAsync(TempFolder folder, params string[] extraArgs) => StartAsync(folder, null, extraArgs);
 
-    private static async Task<RunningHost> StartAsync(TempFolder folder, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
+    public static async Task<RunningHost> StartAsync(TempFolder folder, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var file = SmallNetwork.WriteTo(folder.Path);
         var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder.Path, "db")}", "--Hes:Port=0",
