@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -35,6 +36,15 @@ internal static class TlsSetup
             kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
             if (tls.Value.ClientCertificateUrl.Length > 0 && TlsOptionsValidator.TryParseEndpoint(tls.Value.ClientCertificateUrl, out var endPoint))
             {
+                // An endpoint set up in code makes Kestrel drop --urls (it logs "Overriding address(es)"), so they are bound here too.
+                if (!configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+                {
+                    foreach (string url in ServerCertificate.Urls(configuration))
+                    {
+                        Listen(kestrel, BindingAddress.Parse(url));
+                    }
+                }
+
                 kestrel.Listen(endPoint, listen => listen.UseHttps(https =>
                 {
                     https.ServerCertificate = certificate;
@@ -76,6 +86,24 @@ internal static class TlsSetup
         }
 
         return app;
+    }
+
+    /// <summary>Binds one <c>--urls</c> address as Kestrel would: localhost, an IP address, or every interface.</summary>
+    private static void Listen(KestrelServerOptions kestrel, BindingAddress address)
+    {
+        Action<ListenOptions> configure = string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase) ? listen => listen.UseHttps() : _ => { };
+        if (string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenLocalhost(address.Port, configure);
+        }
+        else if (System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip))
+        {
+            kestrel.Listen(ip, address.Port, configure);
+        }
+        else
+        {
+            kestrel.ListenAnyIP(address.Port, configure);
+        }
     }
 
     private static int BindingPort(string url)

@@ -82,6 +82,18 @@ public sealed class ClientCertificateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheConsolesOwnAddress_IsStillServed_NextToTheMutualTlsEndpoint()
+    {
+        var console = HttpsTests.Addresses(_host).Single(a => a.Scheme == "http");
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = console };
+
+        using var page = await client.GetAsync("/signin");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode); // not dropped for the code-defined endpoint, not redirected to it
+        Assert.NotEqual(console.Port, MutualTls.Port);
+    }
+
+    [Fact]
     public async Task DispatcherCertificate_OnAnAdminCall_Is403()
     {
         using var client = Client(_dispatcher);

@@ -51,18 +51,26 @@ public sealed partial class ServerCertificate
         string.Join(':', certificate.GetCertHashString(HashAlgorithmName.SHA256).Chunk(2).Select(c => new string(c)));
 
     /// <summary>
-    /// Whether any endpoint is HTTPS: an <c>https://</c> address in <c>--urls</c> / <c>ASPNETCORE_URLS</c>,
-    /// <c>https_ports</c>, a <c>Kestrel:Endpoints</c> entry, or the client-certificate endpoint.
+    /// Whether the console itself is served over HTTPS: an <c>https://</c> address in <c>--urls</c> /
+    /// <c>ASPNETCORE_URLS</c>, <c>https_ports</c>, or a <c>Kestrel:Endpoints</c> entry (then plain HTTP is
+    /// redirected, HSTS sent, cookies Secure).
     /// </summary>
     public static bool IsHttpsRequested(IConfiguration configuration) =>
-        HttpsUrls(configuration).Any() || !string.IsNullOrEmpty(configuration["https_ports"])
-        || !string.IsNullOrEmpty(configuration[TlsOptions.Section + ":" + nameof(TlsOptions.ClientCertificateUrl)]);
+        HttpsUrls(configuration).Any() || !string.IsNullOrEmpty(configuration["https_ports"]);
+
+    /// <summary>Whether a server certificate is needed: HTTPS for the console, or the client-certificate endpoint.</summary>
+    public static bool IsCertificateNeeded(IConfiguration configuration) =>
+        IsHttpsRequested(configuration) || !string.IsNullOrEmpty(configuration[TlsOptions.Section + ":" + nameof(TlsOptions.ClientCertificateUrl)]);
+
+    /// <summary>The <c>--urls</c> / <c>ASPNETCORE_URLS</c> addresses.</summary>
+    public static IReadOnlyList<string> Urls(IConfiguration configuration) =>
+        (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>The configured <c>https://</c> addresses of the console itself (not the client-certificate endpoint).</summary>
     public static IEnumerable<string> HttpsUrls(IConfiguration configuration)
     {
         var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"] ?? "").ToList();
-        var urls = endpoints.Count > 0 ? endpoints : (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var urls = endpoints.Count > 0 ? endpoints : Urls(configuration);
         return urls.Where(u => u.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
     }
 
@@ -86,7 +94,7 @@ public sealed partial class ServerCertificate
             throw new StartupException("Kestrel:Certificates:Default:Subject: certificate stores are not supported; give the certificate as files (Kestrel:Certificates:Default:Path and :KeyPath, or a PFX and :Password)");
         }
 
-        return IsHttpsRequested(_configuration) ? LoadOrCreateSelfSigned() : null;
+        return IsCertificateNeeded(_configuration) ? LoadOrCreateSelfSigned() : null;
     }
 
     /// <summary>The operator's certificate (<c>Kestrel:Certificates:Default</c>).</summary>
