@@ -56,6 +56,11 @@ public sealed class HttpsTests : IDisposable
         var auth = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("opsconsole.auth=", StringComparison.Ordinal));
         Assert.Contains("; secure", auth, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("; httponly", auth, StringComparison.OrdinalIgnoreCase);
+
+        // Secure whatever the request's scheme, not only because this one came over HTTPS (SameAsRequest).
+        Assert.Equal(Microsoft.AspNetCore.Http.CookieSecurePolicy.Always, host.Get<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>>()
+            .Get(Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme).Cookie.SecurePolicy);
+        Assert.Equal(Microsoft.AspNetCore.Http.CookieSecurePolicy.Always, host.Get<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>>().Value.Cookie.SecurePolicy);
     }
 
     [Fact]

@@ -176,6 +176,7 @@ public sealed partial class ServerCertificate
             if (!OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(folder.FullName, OwnerAll);
+                File.SetUnixFileMode(folder.Parent!.FullName, OwnerAll); // keys/
             }
 
             if (File.Exists(certificateFile) && File.Exists(keyFile))
