@@ -64,7 +64,11 @@ public sealed class IngestContext
         Time = time;
         ArgumentNullException.ThrowIfNull(recordedKeys);
         SeenKeys = recordedKeys;
+        DeniedLog = new LogRateLimiter(time, DeniedLogInterval);
     }
+
+    /// <summary>The least time between two ERR_GATEWAY_DENIED lines in the event-processor log.</summary>
+    public static readonly TimeSpan DeniedLogInterval = TimeSpan.FromSeconds(1);
 
     private static SeenEventKeys Seed(IEnumerable<EventKey>? keys)
     {
@@ -94,6 +98,9 @@ public sealed class IngestContext
     public MeterRegistry Registry { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>Rate limit of the ERR_GATEWAY_DENIED log lines (one per <see cref="DeniedLogInterval"/>, plus a count of those held back).</summary>
+    public LogRateLimiter DeniedLog { get; }
 
     /// <summary>
     /// (GUID, epoch, event id) of every event recorded or being recorded, seeded from recovery. A key is
@@ -151,7 +158,8 @@ public sealed class IngestContext
 
     /// <summary>
     /// The periodic sweep (call it every second or so): forgets expired de-duplication entries and logs
-    /// every Block1 transfer abandoned by its sender as <c>ERR_PACKET_FRAGMENTED</c> (wire-format.md §1).
+    /// every Block1 transfer abandoned by its sender as <c>ERR_PACKET_FRAGMENTED</c> (wire-format.md §1);
+    /// writes one ERR_GATEWAY_DENIED line with the count of denied datagrams the rate limit held back, if any.
     /// </summary>
     /// <remarks>
     /// No counter moves: every block of an abandoned transfer was counted as
@@ -163,6 +171,13 @@ public sealed class IngestContext
     public int PurgeExpired()
     {
         Dedup.PurgeExpired();
+        if (DeniedLog.TryFlush(out long suppressed))
+        {
+            // Denied datagrams held back by the rate limit and not yet reported on a later line.
+            Log.Rejected(RejectReason.ERR_GATEWAY_DENIED, null, null, string.Create(
+                CultureInfo.InvariantCulture, $"suppressed={suppressed} reason=rate-limit"));
+        }
+
         IReadOnlyList<AbandonedBlock1Transfer> abandoned = Reassembler.PurgeExpired();
         foreach (AbandonedBlock1Transfer transfer in abandoned)
         {
