@@ -11,8 +11,10 @@ namespace OpsConsole.Engine.Tests.Ingest;
 
 /// <summary>
 /// Issue 11 finding 2: state keyed by unauthenticated source addresses stays bounded. A million spoofed
-/// sources go through <see cref="DatagramProcessor.Process"/>, the entry point the socket loop uses.
+/// sources go through <see cref="DatagramProcessor.Process"/>, the entry point the socket loop uses. Alone in its
+/// collection: the heap is measured, so no other test may allocate meanwhile.
 /// </summary>
+[Collection(nameof(SpoofedSourceBoundsTests))]
 public sealed class SpoofedSourceBoundsTests
 {
     [Fact]
@@ -165,3 +167,6 @@ public sealed class SpoofedSourceBoundsTests
         Assert.Contains("reason=block1-source-limit max=16 max_age=10", line, StringComparison.Ordinal);
     }
 }
+
+[CollectionDefinition(nameof(SpoofedSourceBoundsTests), DisableParallelization = true)]
+public sealed class SpoofedSourceBoundsCollection;
