@@ -42,6 +42,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private bool _stale = true; // ticks were skipped with no page listening: rebuild when one subscribes
     private Action? _changed;
     private long _ticks;
+    private long _builds;
     private OutageBoardState _current = OutageBoardState.Empty;
     private IReadOnlyList<OutageMapItem> _overlay = [];
 
@@ -55,6 +56,9 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         _time = time;
         _correlation.Changed += OnOutagesChanged;
     }
+
+    /// <summary>Times the board state was built since start (diagnostics: it stays put while no page listens).</summary>
+    public long Builds => Interlocked.Read(ref _builds);
 
     /// <summary>The board now (brought up to date first when no page was listening).</summary>
     public OutageBoardState Current
@@ -141,6 +145,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         }
 
         Volatile.Write(ref _current, Build(outages, net));
+        Interlocked.Increment(ref _builds);
         _stale = false;
     }
 
