@@ -83,6 +83,26 @@ public sealed class SpoofedSourceBoundsTests
     }
 
     [Fact]
+    public async Task UnknownSystemTitlesAndRogueFrames_CreateNoReplayOrSeenKeyEntries_DedupStaysAtItsCapacity()
+    {
+        await using var f = new ProcessingFixture();
+        for (int i = 0; i < 5_000; i++)
+        {
+            // Unknown system titles (4.01 ERR_UNKNOWN_METER), and a registered title with a frame that fails authentication.
+            var unknown = f.Process(ProcessingFixture.EventFrame(CoapType.Confirmable, (ushort)i, (uint)i + 1, title: 0x7700000000000000UL + (ulong)i));
+            Assert.Equal(RejectReason.ERR_UNKNOWN_METER, unknown.Reason);
+            byte[] forged = ProcessingFixture.EventFrame(CoapType.NonConfirmable, (ushort)(i + 10_000), (uint)i + 1);
+            forged[^1] ^= 0x01;
+            Assert.Equal(RejectReason.ERR_AUTH_FAILED, f.Process(forged).Reason);
+        }
+
+        Assert.Equal(0, f.Context.Replay.Count);
+        Assert.Equal(0, f.Context.SeenKeys.MeterCount);
+        Assert.Equal(0, f.Context.Reassembler.Count);
+        Assert.Equal(f.Context.Dedup.Capacity, f.Context.Dedup.Count); // bounded: the oldest are evicted
+    }
+
+    [Fact]
     public void DeniedLog_AtMostOneLineASecond_WithTheCountHeldBack()
     {
         var time = new ManualTimeProvider();
