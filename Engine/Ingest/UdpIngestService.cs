@@ -256,7 +256,7 @@ public sealed partial class UdpIngestService(
             var pending = new PendingEvent(recorded, source, socket, result.Source, result.MessageId, ack);
             if (!_toJournal.Writer.TryWrite(pending))
             {
-                _context!.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full");
+                _context!.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full", result.IsConfirmable);
             }
         }
     }
@@ -305,7 +305,7 @@ public sealed partial class UdpIngestService(
                 LogJournalFault(logger, ex, batch.Count);
                 foreach (var p in batch)
                 {
-                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed");
+                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed", p.Ack is not null);
                 }
 
                 continue;

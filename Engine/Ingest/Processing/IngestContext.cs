@@ -131,22 +131,35 @@ public sealed class IngestContext
     /// frame's invocation counter pass the replay guard once more. Nothing is counted: the datagram was
     /// received but ends in no counter, and the retry is a new received datagram.
     /// </summary>
-    public void Abandon(RecordedEvent recorded, CoapEndpoint source, ushort messageId)
+    /// <param name="recorded">The event not persisted.</param>
+    /// <param name="source">Where it came from.</param>
+    /// <param name="messageId">Its CoAP Message ID.</param>
+    /// <param name="confirmable">
+    /// False for a NON (a last gasp): no meter retransmits it, so its counter is not remembered for a
+    /// retry — otherwise a storm of NONs met by a stalled disk would grow that table by one entry per frame.
+    /// </param>
+    public void Abandon(RecordedEvent recorded, CoapEndpoint source, ushort messageId, bool confirmable = true)
     {
         ArgumentNullException.ThrowIfNull(recorded);
         SeenKeys.Remove(recorded.Key);
         Dedup.Remove(source, messageId);
-        _abandonedCounters.TryAdd((recorded.SystemTitle, recorded.InvocationCounter), 0);
+        if (confirmable)
+        {
+            _abandonedCounters.TryAdd((recorded.SystemTitle, recorded.InvocationCounter), 0);
+        }
     }
+
+    /// <summary>Counters of abandoned CONs waiting for their retransmission (diagnostics).</summary>
+    public int AbandonedCount => _abandonedCounters.Count;
 
     /// <summary>
     /// The head-end could not take <paramref name="recorded"/> (journal queue full, or the journal
     /// write failed): <see cref="Abandon"/> it and count and log it <c>ERR_OVERLOAD</c>, with the
     /// gateway address in the same form as every other rejection.
     /// </summary>
-    public void RejectOverloaded(RecordedEvent recorded, CoapEndpoint source, ushort messageId, string why)
+    public void RejectOverloaded(RecordedEvent recorded, CoapEndpoint source, ushort messageId, string why, bool confirmable = true)
     {
-        Abandon(recorded, source, messageId);
+        Abandon(recorded, source, messageId, confirmable);
         var endpoint = source.ToIPEndPoint();
         Stats.Rejected(endpoint.Address, RejectReason.ERR_OVERLOAD);
         Log.Rejected(RejectReason.ERR_OVERLOAD, endpoint, Registry.Describe(recorded.SystemTitle), why);

@@ -103,6 +103,27 @@ public sealed class SpoofedSourceBoundsTests
     }
 
     [Fact]
+    public async Task Overload_NonConfirmableLastGasps_LeaveNoRetryEntry_ConfirmableOnesOneUntilRetried()
+    {
+        await using var f = new ProcessingFixture();
+        for (uint i = 1; i <= 1_000; i++)
+        {
+            var non = f.Process(ProcessingFixture.EventFrame(CoapType.NonConfirmable, (ushort)i, i, ProcessingFixture.Event(ProcessingFixture.Meter1, eventId: i, sendTime: ProcessingFixture.Now)));
+            Assert.Equal(DatagramOutcome.Persist, non.Outcome);
+            f.Context.RejectOverloaded(non.Event!, non.Source, non.MessageId, "journal queue full", non.IsConfirmable);
+        }
+
+        Assert.Equal(0, f.Context.AbandonedCount); // a NON is never retransmitted: nothing kept for it
+
+        byte[] con = ProcessingFixture.EventFrame(CoapType.Confirmable, 5_000, 5_000, ProcessingFixture.Event(ProcessingFixture.Meter1, eventId: 5_000, sendTime: ProcessingFixture.Now));
+        var first = f.Process(con);
+        f.Context.RejectOverloaded(first.Event!, first.Source, first.MessageId, "journal queue full", first.IsConfirmable);
+        Assert.Equal(1, f.Context.AbandonedCount);
+        Assert.Equal(DatagramOutcome.Persist, f.Process(con).Outcome); // the retransmission takes it back
+        Assert.Equal(0, f.Context.AbandonedCount);
+    }
+
+    [Fact]
     public void DeniedLog_AtMostOneLineASecond_WithTheCountHeldBack()
     {
         var time = new ManualTimeProvider();
