@@ -34,6 +34,7 @@ public static class ConsoleServerExtensions
             o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/json"]);
         });
         services.AddSignalR();
+        services.AddSingleton<OpsConsole.Console.Server.Hubs.HubListeners>();
         services.AddHostedService<OpsConsole.Console.Server.Hubs.OutageHubPublisher>();
         services.AddRazorComponents().AddInteractiveServerComponents();
         return services;

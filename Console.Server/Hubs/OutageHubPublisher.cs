@@ -11,10 +11,11 @@ namespace OpsConsole.Console.Server.Hubs;
 /// <summary>
 /// Forwards the correlation feed to hub clients: every change as <c>OutageChanged</c> (in order, off the
 /// correlation loop through an unbounded queue: changes are few next to events), and the stats at most once
-/// a second, only when they differ from the last ones sent (coalesced).
+/// a second, only when they differ from the last ones sent (coalesced) or a client connected since, and only
+/// while a client is connected (<see cref="HubListeners"/>): with nobody listening they are not even built.
 /// </summary>
 public sealed partial class OutageHubPublisher(IHubContext<OutageHub> hub, IOutageFeed feed, IngestStats stats, TimeProvider time,
-    ILogger<OutageHubPublisher> logger) : BackgroundService
+    ILogger<OutageHubPublisher> logger, HubListeners listeners) : BackgroundService
 {
     public static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(1);
 
@@ -69,19 +70,27 @@ public sealed partial class OutageHubPublisher(IHubContext<OutageHub> hub, IOuta
     private async Task SendStatsAsync(CancellationToken ct)
     {
         string? last = null;
+        long generation = -1;
         using var timer = new PeriodicTimer(StatsInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
+                if (listeners.Count <= 0)
+                {
+                    continue; // nobody connected: nothing to build, serialise or send
+                }
+
+                long connections = listeners.Generation;
                 var current = StatsEndpoints.Build(stats, feed);
                 var json = JsonSerializer.Serialize(current);
-                if (json == last)
+                if (json == last && connections == generation)
                 {
                     continue;
                 }
 
                 last = json;
+                generation = connections;
                 try
                 {
                     await hub.Clients.All.SendAsync(OutageHub.StatsChanged, current, ct).ConfigureAwait(false);

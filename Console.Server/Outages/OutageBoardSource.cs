@@ -16,7 +16,9 @@ namespace OpsConsole.Console.Server.Outages;
 /// The outage board's view of the correlation engine. Pushes are coalesced: the engine may change
 /// outages thousands of times a second in a storm; the board is rebuilt at most every
 /// <see cref="PushInterval"/> (and every second for the ingest figures), and every circuit re-renders
-/// from that one immutable state. Actions check the role and the session here, on the server, and are
+/// from that one immutable state. The board is built only while a page listens (<see cref="Changed"/> has a
+/// subscriber): with no page open a tick only samples two ingest totals for the rates, and the first page to
+/// subscribe gets a fresh state before it reads <see cref="Current"/>. Actions check the role and the session here, on the server, and are
 /// audited with the remote address of the page that asked. The pages reach it through
 /// <see cref="CircuitOutageBoardSource"/>, which supplies that address.
 /// </summary>
@@ -37,7 +39,10 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private readonly Lock _gate = new();
     private ITimer? _timer;
     private int _dirty = 1;
+    private bool _stale = true; // ticks were skipped with no page listening: rebuild when one subscribes
+    private Action? _changed;
     private long _ticks;
+    private long _builds;
     private OutageBoardState _current = OutageBoardState.Empty;
     private IReadOnlyList<OutageMapItem> _overlay = [];
 
@@ -52,9 +57,40 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         _correlation.Changed += OnOutagesChanged;
     }
 
-    public OutageBoardState Current => Volatile.Read(ref _current);
+    /// <summary>Times the board state was built since start (diagnostics: it stays put while no page listens).</summary>
+    public long Builds => Interlocked.Read(ref _builds);
 
-    public event Action? Changed;
+    /// <summary>The board now (brought up to date first when no page was listening).</summary>
+    public OutageBoardState Current
+    {
+        get
+        {
+            Refresh();
+            return Volatile.Read(ref _current);
+        }
+    }
+
+    /// <summary>Raised after every rebuild; subscribing (a page opening) first brings <see cref="Current"/> up to date.</summary>
+    public event Action? Changed
+    {
+        add
+        {
+            lock (_gate)
+            {
+                _changed += value;
+            }
+
+            Refresh();
+        }
+
+        remove
+        {
+            lock (_gate)
+            {
+                _changed -= value;
+            }
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -81,30 +117,43 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
                 Sample();
             }
 
+            if (_changed is null)
+            {
+                _stale = true; // no page open: build nothing until one subscribes
+                return;
+            }
+
             bool changed = Interlocked.Exchange(ref _dirty, 0) != 0;
-            if (!changed && !second)
+            if (!changed && !second && !_stale)
             {
                 return;
             }
 
-            var outages = _correlation.Current;
-            var net = _topology.Current;
-            if (changed)
-            {
-                Volatile.Write(ref _overlay, Overlay(outages, net)); // the map's meters: only when outages changed
-            }
-
-            Volatile.Write(ref _current, Build(outages, net));
+            RebuildLocked(changed);
         }
 
-        Changed?.Invoke();
+        Volatile.Read(ref _changed)?.Invoke();
+    }
+
+    private void RebuildLocked(bool outagesChanged)
+    {
+        var outages = _correlation.Current;
+        var net = _topology.Current;
+        if (outagesChanged || _stale)
+        {
+            Volatile.Write(ref _overlay, Overlay(outages, net)); // the map's meters: only when outages changed
+        }
+
+        Volatile.Write(ref _current, Build(outages, net));
+        Interlocked.Increment(ref _builds);
+        _stale = false;
     }
 
     private void Sample()
     {
         var now = _time.GetUtcNow();
-        var s = _stats.Snapshot();
-        _samples.Enqueue((now, s.Received, s.RejectedTotal));
+        var (received, rejected) = _stats.Totals(); // two totals, not a snapshot of every gateway
+        _samples.Enqueue((now, received, rejected));
         while (_samples.Count > RejectSeconds + 1)
         {
             _samples.Dequeue();
@@ -142,7 +191,26 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         return new OutageRow(o.Id, o.Level.ToString(), o.DeviceId, name, feeder, o.State.ToString(), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
     }
 
-    public IReadOnlyList<OutageMapItem> GetMapOverlay() => Volatile.Read(ref _overlay);
+    public IReadOnlyList<OutageMapItem> GetMapOverlay()
+    {
+        Refresh();
+        return Volatile.Read(ref _overlay);
+    }
+
+    /// <summary>Rebuilds now if ticks were skipped while no page listened.</summary>
+    private void Refresh()
+    {
+        if (Volatile.Read(ref _stale))
+        {
+            lock (_gate)
+            {
+                if (_stale)
+                {
+                    RebuildLocked(Interlocked.Exchange(ref _dirty, 0) != 0);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// The map's view: per open outage, the transformers at or below the failed element and its meters,

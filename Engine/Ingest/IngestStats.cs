@@ -8,14 +8,37 @@ namespace OpsConsole.Engine.Ingest;
 /// exactly one of: accepted, duplicate, rejected (by reason), or a protocol-level message
 /// that carries no event (ping, block continuation, CoAP retransmission answered from cache).
 /// </summary>
+/// <remarks>
+/// <para><b>Bounded per-gateway figures.</b> Source addresses come from unauthenticated UDP, so nothing
+/// here grows with them. A datagram from an address outside <c>Hes:AllowedGateways</c> is counted only in
+/// the totals (<see cref="Denied"/>: received and rejected ERR_GATEWAY_DENIED), never per address. Allowed
+/// gateways get their own counters up to <see cref="MaxTrackedGateways"/> addresses (the first seen keep
+/// them); datagrams of any further allowed address are added to the <see cref="OtherGateways"/> bucket.
+/// A snapshot reports the <see cref="MaxReportedGateways"/> busiest tracked gateways (by datagrams
+/// received) and folds the rest into <see cref="OtherGateways"/>, so <c>/api/stats</c> stays a few
+/// kilobytes whatever arrives. Totals stay exact either way.</para>
+/// <para>Hot path: a lookup in a concurrent dictionary (lock-free read) and interlocked increments; an
+/// address is added under the dictionary's bucket lock once, while the table is below its cap.</para>
+/// </remarks>
 public sealed class IngestStats
 {
+    /// <summary>Allowed gateway addresses with counters of their own; more go to <see cref="OtherGateways"/>.</summary>
+    public const int MaxTrackedGateways = 4096;
+
+    /// <summary>Gateways listed by name in a snapshot (the busiest); the rest are summed under <see cref="OtherGateways"/>.</summary>
+    public const int MaxReportedGateways = 256;
+
+    /// <summary>The key, in <see cref="IngestStatsSnapshot.Gateways"/>, of the gateways not listed by address.</summary>
+    public const string OtherGateways = "other";
+
     private static readonly int ReasonCount = Enum.GetValues<RejectReason>().Length;
     private static readonly int FlagCount = Enum.GetValues<FlagCode>().Length;
 
     private readonly long[] _rejected = new long[ReasonCount];
     private readonly long[] _flagged = new long[FlagCount];
     private readonly ConcurrentDictionary<IPAddress, GatewayCounters> _gateways = new();
+    private readonly GatewayCounters _other = new();
+    private int _tracked;
     private long _received;
     private long _accepted;
     private long _duplicates;
@@ -28,13 +51,27 @@ public sealed class IngestStats
     /// </summary>
     public long KernelDropped => Interlocked.Read(ref _kernelDropped);
 
+    /// <summary>Allowed gateway addresses with counters of their own (at most <see cref="MaxTrackedGateways"/>).</summary>
+    public int TrackedGateways => Math.Min(Volatile.Read(ref _tracked), MaxTrackedGateways);
+
     /// <summary>Sets <see cref="KernelDropped"/> (the listener samples the kernel's counter).</summary>
     public void SetKernelDropped(long value) => Interlocked.Exchange(ref _kernelDropped, value);
 
+    /// <summary>A datagram from an allowed gateway.</summary>
     public void Received(IPAddress gateway)
     {
         Interlocked.Increment(ref _received);
         Interlocked.Increment(ref Gateway(gateway).ReceivedCount);
+    }
+
+    /// <summary>
+    /// A datagram from an address outside <c>Hes:AllowedGateways</c>: received and rejected
+    /// ERR_GATEWAY_DENIED in the totals, with no per-address state.
+    /// </summary>
+    public void Denied()
+    {
+        Interlocked.Increment(ref _received);
+        Interlocked.Increment(ref _rejected[(int)RejectReason.ERR_GATEWAY_DENIED]);
     }
 
     public void Rejected(IPAddress gateway, RejectReason reason)
@@ -61,6 +98,18 @@ public sealed class IngestStats
         }
     }
 
+    /// <summary>Datagrams received and rejected so far, without building a snapshot (for once-a-second rates).</summary>
+    public (long Received, long Rejected) Totals()
+    {
+        long rejected = 0;
+        for (int i = 0; i < _rejected.Length; i++)
+        {
+            rejected += Volatile.Read(ref _rejected[i]);
+        }
+
+        return (Volatile.Read(ref _received), rejected);
+    }
+
     public IngestStatsSnapshot Snapshot()
     {
         var rejected = new Dictionary<string, long>(ReasonCount);
@@ -75,9 +124,34 @@ public sealed class IngestStats
             flagged[flag.ToCode()] = Volatile.Read(ref _flagged[(int)flag]);
         }
 
-        var gateways = _gateways.ToDictionary(
-            g => g.Key.ToString(),
-            g => new GatewayStats(Volatile.Read(ref g.Value.ReceivedCount), Volatile.Read(ref g.Value.RejectedCount), Volatile.Read(ref g.Value.LowSignalCount)));
+        var all = new List<(string Address, GatewayStats Stats)>(Math.Min(TrackedGateways, MaxTrackedGateways));
+        foreach (var g in _gateways)
+        {
+            all.Add((g.Key.ToString(), g.Value.Read()));
+        }
+
+        all.Sort(static (a, b) => b.Stats.Received != a.Stats.Received
+            ? b.Stats.Received.CompareTo(a.Stats.Received)
+            : string.CompareOrdinal(a.Address, b.Address));
+        var gateways = new Dictionary<string, GatewayStats>(Math.Min(all.Count, MaxReportedGateways) + 1, StringComparer.Ordinal);
+        GatewayStats other = _other.Read();
+        for (int i = 0; i < all.Count; i++)
+        {
+            if (i < MaxReportedGateways)
+            {
+                gateways[all[i].Address] = all[i].Stats;
+            }
+            else
+            {
+                other = new GatewayStats(other.Received + all[i].Stats.Received, other.Rejected + all[i].Stats.Rejected, other.LowSignal + all[i].Stats.LowSignal);
+            }
+        }
+
+        if (other != GatewayStats.Zero)
+        {
+            gateways[OtherGateways] = other;
+        }
+
         return new IngestStatsSnapshot(Volatile.Read(ref _received), Volatile.Read(ref _accepted), Volatile.Read(ref _duplicates),
             Volatile.Read(ref _control), rejected.Values.Sum(), rejected, flagged, gateways)
         {
@@ -85,13 +159,42 @@ public sealed class IngestStats
         };
     }
 
-    private GatewayCounters Gateway(IPAddress address) => _gateways.GetOrAdd(address, static _ => new GatewayCounters());
+    /// <summary>The counters of <paramref name="address"/>, or the shared "other" bucket once the table is full.</summary>
+    private GatewayCounters Gateway(IPAddress address)
+    {
+        if (_gateways.TryGetValue(address, out GatewayCounters? counters))
+        {
+            return counters;
+        }
+
+        if (Volatile.Read(ref _tracked) >= MaxTrackedGateways)
+        {
+            return _other;
+        }
+
+        if (Interlocked.Increment(ref _tracked) > MaxTrackedGateways)
+        {
+            return _other; // _tracked stays above the cap: the table is full for good
+        }
+
+        counters = new GatewayCounters();
+        if (_gateways.TryAdd(address, counters))
+        {
+            return counters;
+        }
+
+        Interlocked.Decrement(ref _tracked); // another thread added it first
+        return _gateways.TryGetValue(address, out counters) ? counters : _other;
+    }
 
     private sealed class GatewayCounters
     {
         public long ReceivedCount;
         public long RejectedCount;
         public long LowSignalCount;
+
+        public GatewayStats Read() =>
+            new(Volatile.Read(ref ReceivedCount), Volatile.Read(ref RejectedCount), Volatile.Read(ref LowSignalCount));
     }
 }
 
@@ -110,4 +213,8 @@ public sealed record IngestStatsSnapshot(
     public long KernelDropped { get; init; }
 }
 
-public sealed record GatewayStats(long Received, long Rejected, long LowSignal);
+/// <summary>One gateway's datagrams: received, rejected, and events flagged ST_SIGNAL_LOW.</summary>
+public sealed record GatewayStats(long Received, long Rejected, long LowSignal)
+{
+    internal static readonly GatewayStats Zero = new(0, 0, 0);
+}

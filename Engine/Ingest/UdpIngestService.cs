@@ -29,7 +29,8 @@ public sealed partial class UdpIngestService(
     IngestContextFactory contexts,
     EventStore store,
     ILogger<UdpIngestService> logger,
-    IAcceptedEventSink? accepted = null) : IHostedService, IAsyncDisposable
+    IAcceptedEventSink? accepted = null,
+    JournalWriterOptions? writer = null) : IHostedService, IAsyncDisposable
 {
     public const int MaxBatch = 1024;
 
@@ -45,7 +46,7 @@ public sealed partial class UdpIngestService(
     // event is then abandoned (its key and counter released) and counted ERR_OVERLOAD without an
     // answer: a CON meter retries, a NON is logged as lost. FullMode.Wait is what makes TryWrite
     // return false when full; DropWrite would report success and lose the event silently.
-    private readonly Channel<PendingEvent> _toJournal = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions(65_536)
+    private readonly Channel<PendingEvent> _toJournal = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions((writer ?? JournalWriterOptions.Default).QueueCapacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
         SingleReader = true,
@@ -255,7 +256,7 @@ public sealed partial class UdpIngestService(
             var pending = new PendingEvent(recorded, source, socket, result.Source, result.MessageId, ack);
             if (!_toJournal.Writer.TryWrite(pending))
             {
-                _context!.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full");
+                _context!.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full", result.IsConfirmable);
             }
         }
     }
@@ -296,6 +297,7 @@ public sealed partial class UdpIngestService(
 
             try
             {
+                writer?.BeforeAppend?.Invoke(events.Count);
                 store.Journal.AppendBatch(events); // one write, one fsync: durable from here
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -303,7 +305,7 @@ public sealed partial class UdpIngestService(
                 LogJournalFault(logger, ex, batch.Count);
                 foreach (var p in batch)
                 {
-                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed");
+                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed", p.Ack is not null);
                 }
 
                 continue;

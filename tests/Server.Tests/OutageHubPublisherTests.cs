@@ -23,7 +23,9 @@ public sealed class OutageHubPublisherTests
     [Fact]
     public async Task StatsChanged_AtMostOnceASecond_CoalescedToTheLatest_AndOnlyWhenChanged()
     {
-        using var publisher = new OutageHubPublisher(_hub, new NoOutages(), _stats, _time, NullLogger<OutageHubPublisher>.Instance);
+        var listeners = new HubListeners();
+        listeners.Connected();
+        using var publisher = new OutageHubPublisher(_hub, new NoOutages(), _stats, _time, NullLogger<OutageHubPublisher>.Instance, listeners);
         await publisher.StartAsync(CancellationToken.None);
         try
         {

@@ -25,7 +25,8 @@ namespace OpsConsole.Engine.Ingest.Processing;
 /// <item>Wrong resource (Uri-Path ≠ /ami/ev) → 4.04; the right resource with a method other than POST → 4.05
 /// Method Not Allowed (RFC 7252 §5.9.2.6); both are logged ERR_NOT_FOUND.</item>
 /// <item>Block1 errors → the reassembler's code (4.00, 4.02, 4.08, 4.13 with Size1) logged ERR_PACKET_FRAGMENTED,
-/// except 5.03 (too many transfers in progress) which is logged ERR_OVERLOAD.</item>
+/// except 5.03 (too many transfers in progress, overall or from the sender's address; sent with Max-Age) which is
+/// logged ERR_OVERLOAD with <c>reason=block1-transfer-limit</c> or <c>reason=block1-source-limit</c>.</item>
 /// <item>Responses to a body reassembled from blocks echo its final Block1 option (RFC 7959 Figure 7).</item>
 /// <item>Time sync is checked first (§5 order), so a duplicate re-sent with a skewed clock is flagged 0x092
 /// in the log and counters before it is recognised as a duplicate.</item>
@@ -74,11 +75,12 @@ public sealed class DatagramProcessor : IDisposable
         var call = new Call(endpoint, gateway);
 
         // a) gateway
-        _context.Stats.Received(gateway);
         if (!allowed)
         {
-            return Reject(call, RejectReason.ERR_GATEWAY_DENIED, null, Detail($"len={datagram.Length}"));
+            return Denied(call, datagram.Length);
         }
+
+        _context.Stats.Received(gateway);
 
         // b) CoAP framing
         CoapParseStatus status = CoapMessage.TryParse(datagram, out CoapMessageView message);
@@ -259,13 +261,32 @@ public sealed class DatagramProcessor : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         bool allowed = _context.Gateways.IsAllowed(source.Address, out IPAddress gateway);
         var call = new Call(CoapEndpoint.From(source), gateway);
+        if (!allowed)
+        {
+            return Denied(call, length);
+        }
+
         _context.Stats.Received(gateway);
-        return allowed
-            ? Reject(call, RejectReason.ERR_MALFORMED_COAP, null, Detail($"reason=Oversized len={length} max={limit}"))
-            : Reject(call, RejectReason.ERR_GATEWAY_DENIED, null, Detail($"len={length}"));
+        return Reject(call, RejectReason.ERR_MALFORMED_COAP, null, Detail($"reason=Oversized len={length} max={limit}"));
     }
 
     public void Dispose() => _decoder.Dispose();
+
+    /// <summary>
+    /// A source outside <c>Hes:AllowedGateways</c>: no answer, counted in the totals only (no per-address
+    /// state), and logged ERR_GATEWAY_DENIED at most once per <see cref="IngestContext.DeniedLogInterval"/>
+    /// with the number of denied datagrams not logged since the previous such line (<c>suppressed=</c>).
+    /// </summary>
+    private DatagramResult Denied(in Call call, int length)
+    {
+        _context.Stats.Denied();
+        if (_context.DeniedLog.TryAcquire(out long suppressed))
+        {
+            _context.Log.Rejected(RejectReason.ERR_GATEWAY_DENIED, call.Endpoint.ToIPEndPoint(), null, Detail($"len={length} suppressed={suppressed}"));
+        }
+
+        return call.Result(DatagramOutcome.Rejected, 0) with { Reason = RejectReason.ERR_GATEWAY_DENIED };
+    }
 
     private DatagramResult Reject(in Call call, RejectReason reason, string? meter, string? detail, int responseLength = 0)
     {
@@ -292,7 +313,14 @@ public sealed class DatagramProcessor : IDisposable
     {
         RejectReason reason = blocks.ResponseCode == CoapCode.ServiceUnavailable ? RejectReason.ERR_OVERLOAD : RejectReason.ERR_PACKET_FRAGMENTED;
         string detail = Detail($"code={CoapCode.Format(blocks.ResponseCode)} block={blocks.Block?.ToString() ?? "-"}");
-        if (blocks.ResponseCode != CoapCode.RequestEntityTooLarge)
+        if (blocks.MaxAge is { } maxAge)
+        {
+            detail += blocks.SourceLimited
+                ? Detail($" reason=block1-source-limit max={_context.Reassembler.MaxTransfersPerSource} max_age={maxAge}")
+                : Detail($" reason=block1-transfer-limit max={_context.Reassembler.MaxTransfers} max_age={maxAge}");
+        }
+
+        if (blocks.ResponseCode != CoapCode.RequestEntityTooLarge && blocks.MaxAge is null)
         {
             return Reply(call, message, null, blocks.ResponseCode, reason, null, detail, response);
         }
@@ -300,7 +328,15 @@ public sealed class DatagramProcessor : IDisposable
         int written = 0;
         if (call.IsConfirmable)
         {
-            CoapMessage.TryWriteRequestEntityTooLarge(response, message.MessageId, message.Token, (uint)_context.Reassembler.MaxBodySize, out written);
+            if (blocks.MaxAge is { } seconds)
+            {
+                CoapMessage.TryWriteServiceUnavailable(response, message.MessageId, message.Token, seconds, out written);
+            }
+            else
+            {
+                CoapMessage.TryWriteRequestEntityTooLarge(response, message.MessageId, message.Token, (uint)_context.Reassembler.MaxBodySize, out written);
+            }
+
             _context.Dedup.SetResponse(call.Endpoint, message.MessageId, response[..written]);
         }
 

@@ -64,7 +64,11 @@ public sealed class IngestContext
         Time = time;
         ArgumentNullException.ThrowIfNull(recordedKeys);
         SeenKeys = recordedKeys;
+        DeniedLog = new LogRateLimiter(time, DeniedLogInterval);
     }
+
+    /// <summary>The least time between two ERR_GATEWAY_DENIED lines in the event-processor log.</summary>
+    public static readonly TimeSpan DeniedLogInterval = TimeSpan.FromSeconds(1);
 
     private static SeenEventKeys Seed(IEnumerable<EventKey>? keys)
     {
@@ -95,6 +99,9 @@ public sealed class IngestContext
 
     public TimeProvider Time { get; }
 
+    /// <summary>Rate limit of the ERR_GATEWAY_DENIED log lines (one per <see cref="DeniedLogInterval"/>, plus a count of those held back).</summary>
+    public LogRateLimiter DeniedLog { get; }
+
     /// <summary>
     /// (GUID, epoch, event id) of every event recorded or being recorded, seeded from recovery. A key is
     /// added when its event is handed to the caller to persist, and removed by <see cref="Abandon"/>.
@@ -124,22 +131,35 @@ public sealed class IngestContext
     /// frame's invocation counter pass the replay guard once more. Nothing is counted: the datagram was
     /// received but ends in no counter, and the retry is a new received datagram.
     /// </summary>
-    public void Abandon(RecordedEvent recorded, CoapEndpoint source, ushort messageId)
+    /// <param name="recorded">The event not persisted.</param>
+    /// <param name="source">Where it came from.</param>
+    /// <param name="messageId">Its CoAP Message ID.</param>
+    /// <param name="confirmable">
+    /// False for a NON (a last gasp): no meter retransmits it, so its counter is not remembered for a
+    /// retry — otherwise a storm of NONs met by a stalled disk would grow that table by one entry per frame.
+    /// </param>
+    public void Abandon(RecordedEvent recorded, CoapEndpoint source, ushort messageId, bool confirmable = true)
     {
         ArgumentNullException.ThrowIfNull(recorded);
         SeenKeys.Remove(recorded.Key);
         Dedup.Remove(source, messageId);
-        _abandonedCounters.TryAdd((recorded.SystemTitle, recorded.InvocationCounter), 0);
+        if (confirmable)
+        {
+            _abandonedCounters.TryAdd((recorded.SystemTitle, recorded.InvocationCounter), 0);
+        }
     }
+
+    /// <summary>Counters of abandoned CONs waiting for their retransmission (diagnostics).</summary>
+    public int AbandonedCount => _abandonedCounters.Count;
 
     /// <summary>
     /// The head-end could not take <paramref name="recorded"/> (journal queue full, or the journal
     /// write failed): <see cref="Abandon"/> it and count and log it <c>ERR_OVERLOAD</c>, with the
     /// gateway address in the same form as every other rejection.
     /// </summary>
-    public void RejectOverloaded(RecordedEvent recorded, CoapEndpoint source, ushort messageId, string why)
+    public void RejectOverloaded(RecordedEvent recorded, CoapEndpoint source, ushort messageId, string why, bool confirmable = true)
     {
-        Abandon(recorded, source, messageId);
+        Abandon(recorded, source, messageId, confirmable);
         var endpoint = source.ToIPEndPoint();
         Stats.Rejected(endpoint.Address, RejectReason.ERR_OVERLOAD);
         Log.Rejected(RejectReason.ERR_OVERLOAD, endpoint, Registry.Describe(recorded.SystemTitle), why);
@@ -151,7 +171,8 @@ public sealed class IngestContext
 
     /// <summary>
     /// The periodic sweep (call it every second or so): forgets expired de-duplication entries and logs
-    /// every Block1 transfer abandoned by its sender as <c>ERR_PACKET_FRAGMENTED</c> (wire-format.md §1).
+    /// every Block1 transfer abandoned by its sender as <c>ERR_PACKET_FRAGMENTED</c> (wire-format.md §1);
+    /// writes one ERR_GATEWAY_DENIED line with the count of denied datagrams the rate limit held back, if any.
     /// </summary>
     /// <remarks>
     /// No counter moves: every block of an abandoned transfer was counted as
@@ -163,6 +184,13 @@ public sealed class IngestContext
     public int PurgeExpired()
     {
         Dedup.PurgeExpired();
+        if (DeniedLog.TryFlush(out long suppressed))
+        {
+            // Denied datagrams held back by the rate limit and not yet reported on a later line.
+            Log.Rejected(RejectReason.ERR_GATEWAY_DENIED, null, null, string.Create(
+                CultureInfo.InvariantCulture, $"suppressed={suppressed} reason=rate-limit"));
+        }
+
         IReadOnlyList<AbandonedBlock1Transfer> abandoned = Reassembler.PurgeExpired();
         foreach (AbandonedBlock1Transfer transfer in abandoned)
         {

@@ -19,8 +19,11 @@ namespace OpsConsole.Engine.Protocols.Coap;
 /// </para>
 /// <para>
 /// <b>Limits.</b> A body larger than <see cref="MaxBodySize"/> is refused with 4.13 (send Size1,
-/// §2.9.3) and its transfer dropped; at most <see cref="MaxTransfers"/> transfers are kept (5.03
-/// beyond); a transfer idle for <see cref="Timeout"/> is abandoned, and
+/// §2.9.3) and its transfer dropped; at most <see cref="MaxTransfers"/> transfers are kept, and at
+/// most <see cref="MaxTransfersPerSource"/> from one source address (any port), so one host cannot hold
+/// every slot: a new transfer beyond either limit is refused 5.03 Service Unavailable with Max-Age = the
+/// timeout (RFC 7252 §5.9.3.4: retry after that many seconds, when a slot is certain to be free again;
+/// <see cref="Block1Result.SourceLimited"/> tells the two apart). A transfer idle for <see cref="Timeout"/> is abandoned, and
 /// <see cref="PurgeExpired"/> hands it to the caller once, to be logged as ERR_PACKET_FRAGMENTED.
 /// A stale transfer met by a new block before the sweep is reported the same way.
 /// </para>
@@ -38,11 +41,18 @@ public sealed class Block1Reassembler
     /// <summary>Default most transfers in progress at once.</summary>
     public const int DefaultMaxTransfers = 1024;
 
+    /// <summary>Default most transfers in progress from one source address (all its ports together).</summary>
+    public const int DefaultMaxTransfersPerSource = 16;
+
     /// <summary>Default time a transfer may wait for its next block: 10 s.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<TransferKey, Transfer> _transfers = new();
     private readonly ConcurrentQueue<AbandonedBlock1Transfer> _abandoned = new();
+
+    // Transfers in progress per source address (the endpoint with port 0); an entry lives while its count is above 0,
+    // so this holds at most MaxTransfers entries.
+    private readonly ConcurrentDictionary<CoapEndpoint, int> _perSource = new();
     private readonly TimeProvider _timeProvider;
     private readonly long _timeoutTicks;
     private int _count;
@@ -53,19 +63,28 @@ public sealed class Block1Reassembler
     {
     }
 
-    /// <summary>A reassembler with explicit limits.</summary>
+    /// <summary>A reassembler with explicit limits and <see cref="DefaultMaxTransfersPerSource"/>.</summary>
     public Block1Reassembler(TimeProvider timeProvider, int maxBodySize, TimeSpan timeout, int maxTransfers)
+        : this(timeProvider, maxBodySize, timeout, maxTransfers, DefaultMaxTransfersPerSource)
+    {
+    }
+
+    /// <summary>A reassembler with explicit limits.</summary>
+    public Block1Reassembler(TimeProvider timeProvider, int maxBodySize, TimeSpan timeout, int maxTransfers, int maxTransfersPerSource)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBodySize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTransfers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTransfersPerSource);
 
         _timeProvider = timeProvider;
         _timeoutTicks = checked((long)Math.Ceiling(timeout.TotalSeconds * timeProvider.TimestampFrequency));
         MaxBodySize = maxBodySize;
         Timeout = timeout;
         MaxTransfers = maxTransfers;
+        MaxTransfersPerSource = maxTransfersPerSource;
+        MaxAgeSeconds = (uint)Math.Ceiling(timeout.TotalSeconds);
     }
 
     /// <summary>The largest body accepted; send it as Size1 with a 4.13.</summary>
@@ -76,6 +95,15 @@ public sealed class Block1Reassembler
 
     /// <summary>The most transfers kept at once.</summary>
     public int MaxTransfers { get; }
+
+    /// <summary>The most transfers kept at once from one source address.</summary>
+    public int MaxTransfersPerSource { get; }
+
+    /// <summary>The Max-Age of a 5.03 (the timeout in whole seconds): by then a slot has been freed.</summary>
+    public uint MaxAgeSeconds { get; }
+
+    /// <summary>Source addresses with a transfer in progress.</summary>
+    public int SourceCount => _perSource.Count;
 
     /// <summary>Transfers in progress.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -150,7 +178,13 @@ public sealed class Block1Reassembler
                 if (Interlocked.Increment(ref _count) > MaxTransfers)
                 {
                     Interlocked.Decrement(ref _count);
-                    return Block1Result.Error(CoapCode.ServiceUnavailable, block);
+                    return Block1Result.Unavailable(block, MaxAgeSeconds, sourceLimited: false);
+                }
+
+                if (!TryReserveSource(key.Source))
+                {
+                    Interlocked.Decrement(ref _count);
+                    return Block1Result.Unavailable(block, MaxAgeSeconds, sourceLimited: true);
                 }
 
                 transfer = new Transfer(Math.Min(MaxBodySize, Math.Max(block.Size * 2, (int)Math.Min(size1 ?? 0, int.MaxValue))));
@@ -160,6 +194,7 @@ public sealed class Block1Reassembler
                     return Block1Result.Continue(block);
                 }
 
+                ReleaseSource(key.Source);
                 Interlocked.Decrement(ref _count);
                 continue;
             }
@@ -274,7 +309,47 @@ public sealed class Block1Reassembler
         transfer.Removed = true;
         if (_transfers.TryRemove(new KeyValuePair<TransferKey, Transfer>(key, transfer)))
         {
+            ReleaseSource(key.Source);
             Interlocked.Decrement(ref _count);
+        }
+    }
+
+    /// <summary>Takes one of the source address's <see cref="MaxTransfersPerSource"/> slots; false when it holds them all.</summary>
+    private bool TryReserveSource(CoapEndpoint source)
+    {
+        CoapEndpoint address = source.WithPort(0);
+        while (true)
+        {
+            if (_perSource.TryGetValue(address, out int held))
+            {
+                if (held >= MaxTransfersPerSource)
+                {
+                    return false;
+                }
+
+                if (_perSource.TryUpdate(address, held + 1, held))
+                {
+                    return true;
+                }
+            }
+            else if (_perSource.TryAdd(address, 1))
+            {
+                return true;
+            }
+        }
+    }
+
+    private void ReleaseSource(CoapEndpoint source)
+    {
+        CoapEndpoint address = source.WithPort(0);
+        while (_perSource.TryGetValue(address, out int held))
+        {
+            if (held <= 1
+                ? _perSource.TryRemove(new KeyValuePair<CoapEndpoint, int>(address, held))
+                : _perSource.TryUpdate(address, held - 1, held))
+            {
+                return;
+            }
         }
     }
 

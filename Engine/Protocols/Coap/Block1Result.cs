@@ -3,12 +3,15 @@ namespace OpsConsole.Engine.Protocols.Coap;
 /// <summary>The decision for one Block1 block and what the response carries.</summary>
 public readonly struct Block1Result
 {
-    private Block1Result(Block1Outcome outcome, byte responseCode, CoapBlockOption? block, ReadOnlyMemory<byte> body)
+    private Block1Result(
+        Block1Outcome outcome, byte responseCode, CoapBlockOption? block, ReadOnlyMemory<byte> body, uint? maxAge = null, bool sourceLimited = false)
     {
         Outcome = outcome;
         ResponseCode = responseCode;
         Block = block;
         Body = body;
+        MaxAge = maxAge;
+        SourceLimited = sourceLimited;
     }
 
     /// <summary>Continue, Complete or Error.</summary>
@@ -19,13 +22,19 @@ public readonly struct Block1Result
     /// <see cref="Block1Outcome.Error"/> 4.00 (SZX 7, or a non-final block whose payload is not
     /// the block size), 4.02 (Block1 value longer than 3 bytes), 4.08 (block out of sequence, or
     /// no transfer to continue), 4.13 (body larger than the maximum; send Size1) or 5.03 (too
-    /// many transfers in progress); 0 for <see cref="Block1Outcome.Complete"/>, whose code the
+    /// many transfers in progress, overall or from the sender's address; see <see cref="MaxAge"/>); 0 for <see cref="Block1Outcome.Complete"/>, whose code the
     /// caller decides after processing the body.
     /// </summary>
     public byte ResponseCode { get; }
 
     /// <summary>The Block1 value to echo in the response (control usage, RFC 7959 §2.3); null when the request had none.</summary>
     public CoapBlockOption? Block { get; }
+
+    /// <summary>For a 5.03: the Max-Age option to send, seconds after which the sender may retry (RFC 7252 §5.9.3.4).</summary>
+    public uint? MaxAge { get; }
+
+    /// <summary>A 5.03 because the sender's address holds its share of transfers already (not the global limit).</summary>
+    public bool SourceLimited { get; }
 
     /// <summary>The reassembled body, for <see cref="Block1Outcome.Complete"/>; memory the reassembler no longer touches, so the caller owns it.</summary>
     public ReadOnlyMemory<byte> Body { get; }
@@ -38,4 +47,7 @@ public readonly struct Block1Result
 
     internal static Block1Result Error(byte code, CoapBlockOption? block) =>
         new(Block1Outcome.Error, code, block, default);
+
+    internal static Block1Result Unavailable(CoapBlockOption block, uint maxAge, bool sourceLimited) =>
+        new(Block1Outcome.Error, CoapCode.ServiceUnavailable, block, default, maxAge, sourceLimited);
 }

@@ -60,6 +60,9 @@ public readonly struct CoapEndpoint : IEquatable<CoapEndpoint>
         return new CoapEndpoint(BinaryPrimitives.ReadUInt128BigEndian(bytes), scopeId, (ushort)port);
     }
 
+    /// <summary>The same address with another port (port 0: the address alone, e.g. as a per-host key).</summary>
+    public CoapEndpoint WithPort(ushort port) => new(_address, _scopeId, port);
+
     /// <summary>The endpoint as an <see cref="IPEndPoint"/>; IPv4-mapped addresses come back as IPv4.</summary>
     public IPEndPoint ToIPEndPoint()
     {

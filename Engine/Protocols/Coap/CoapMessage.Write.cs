@@ -52,6 +52,19 @@ public static partial class CoapMessage
     }
 
     /// <summary>
+    /// 5.03 Service Unavailable with Max-Age (RFC 7252 §5.9.3.4: the client may retry after that many
+    /// seconds) — the answer to a Block1 transfer the server has no slot for now.
+    /// </summary>
+    public static bool TryWriteServiceUnavailable(
+        Span<byte> destination, ushort messageId, ReadOnlySpan<byte> token, uint maxAgeSeconds, out int written)
+    {
+        var writer = new CoapWriter(destination);
+        bool ok = writer.TryWriteHeader(CoapType.Acknowledgement, CoapCode.ServiceUnavailable, messageId, token)
+            && writer.TryWriteUInt32Option(CoapOptionNumber.MaxAge, maxAgeSeconds);
+        return Finish(ok, ref writer, out written);
+    }
+
+    /// <summary>
     /// A Reset (RFC 7252 §4.2): Empty, echoing the Message ID of the rejected message — the
     /// answer to a malformed CON and to a CoAP ping (an Empty CON).
     /// </summary>

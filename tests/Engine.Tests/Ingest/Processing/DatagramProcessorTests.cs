@@ -63,9 +63,10 @@ public sealed class DatagramProcessorTests
         Assert.Equal(0, result.ResponseLength);
         var s = f.Stats.Snapshot();
         Assert.Equal(1, s.Rejected[nameof(RejectReason.ERR_GATEWAY_DENIED)]);
-        Assert.Equal(1, s.Gateways["192.0.2.7"].Rejected);
+        Assert.Empty(s.Gateways); // a denied source gets no per-address state: it is counted in the totals only
         var line = Assert.Single(await f.LogLinesAsync());
-        Assert.Contains(" ERR_GATEWAY_DENIED src=192.0.2.7:40001 meter=-", line, StringComparison.Ordinal);
+        Assert.Contains(" ERR_GATEWAY_DENIED src=192.0.2.7:40001 meter=- len=", line, StringComparison.Ordinal);
+        Assert.EndsWith(" suppressed=0", line, StringComparison.Ordinal);
     }
 
     [Fact]

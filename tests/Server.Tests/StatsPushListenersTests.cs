@@ -1,0 +1,162 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpsConsole.Console.Server.Hubs;
+using OpsConsole.Console.Server.Outages;
+using OpsConsole.Engine.Correlation;
+using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Ingest;
+using OpsConsole.Engine.Tests.Coap;
+
+namespace OpsConsole.Server.Tests;
+
+/// <summary>
+/// Issue 11 finding 2: the stats are pushed only while someone listens — the hub's <c>StatsChanged</c> only
+/// while a client is connected, the Blazor board built only while a page subscribes. Clocks moved by hand.
+/// </summary>
+public sealed class StatsPushListenersTests
+{
+    [Fact]
+    public async Task HubStats_NotSentWithNobodyConnected_SentToANewcomerEvenWhenUnchanged_StoppedWhenTheyLeave()
+    {
+        var time = new ManualTimeProvider();
+        var stats = new IngestStats();
+        var hub = new Recorder();
+        var listeners = new HubListeners();
+        using var publisher = new OutageHubPublisher(hub, new NoOutages(), stats, time, NullLogger<OutageHubPublisher>.Instance, listeners);
+        await publisher.StartAsync(CancellationToken.None);
+        try
+        {
+            await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(10));
+            stats.Accepted();
+            for (int i = 0; i < 5; i++)
+            {
+                time.Advance(OutageHubPublisher.StatsInterval);
+            }
+
+            // A client connects; the stats did not change since, yet it gets them at the next tick.
+            listeners.Connected();
+            time.Advance(OutageHubPublisher.StatsInterval);
+            Assert.Equal(1, await hub.NextAcceptedAsync());
+
+            // A second client: it gets the same, unchanged stats too.
+            listeners.Connected();
+            time.Advance(OutageHubPublisher.StatsInterval);
+            Assert.Equal(1, await hub.NextAcceptedAsync());
+
+            // Everyone leaves: changes are no longer sent.
+            listeners.Disconnected();
+            listeners.Disconnected();
+            stats.Accepted();
+            for (int i = 0; i < 5; i++)
+            {
+                time.Advance(OutageHubPublisher.StatsInterval);
+            }
+
+            // The first message after a reconnect carries the latest figure: nothing was queued meanwhile.
+            listeners.Connected();
+            stats.Accepted();
+            time.Advance(OutageHubPublisher.StatsInterval);
+            Assert.Equal(3, await hub.NextAcceptedAsync());
+        }
+        finally
+        {
+            await publisher.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(3, hub.StatsSent);
+    }
+
+    [Fact]
+    public async Task Board_NotBuiltWhileNoPageListens_FreshWhenAPageSubscribes()
+    {
+        var time = new ManualTimeProvider();
+        await using var host = await RunningHost.StartAsync(b => b.Services.AddSingleton<TimeProvider>(time));
+        var board = host.Get<OutageBoardSource>();
+        long idle = board.Builds;
+
+        time.Advance(TimeSpan.FromSeconds(5)); // 20 ticks, 5 of them "once a second"
+        Assert.Equal(idle, board.Builds);
+
+        int raised = 0;
+        void OnChanged() => Interlocked.Increment(ref raised);
+        board.Changed += OnChanged; // a page opens: it reads a state built now
+        Assert.Equal(idle + 1, board.Builds);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(board.Builds > idle + 1);
+        Assert.True(Volatile.Read(ref raised) > 0);
+
+        board.Changed -= OnChanged; // the page closes
+        long open = board.Builds;
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(open, board.Builds);
+    }
+
+    private sealed class NoOutages : IOutageFeed
+    {
+        public OutageSnapshot Current => OutageSnapshot.Empty;
+
+        public event Action<IReadOnlyList<OutageChange>>? Changed
+        {
+            add { }
+            remove { }
+        }
+    }
+
+    /// <summary>Records what the publisher sends instead of sending it.</summary>
+    private sealed class Recorder : IHubContext<OutageHub>
+    {
+        private readonly Proxy _proxy = new();
+
+        public int StatsSent => _proxy.StatsSent;
+
+        public IHubClients Clients => _proxy;
+
+        public IGroupManager Groups => throw new NotSupportedException();
+
+        public async Task<long> NextAcceptedAsync()
+        {
+            var arg = await _proxy.Stats.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            return JsonSerializer.SerializeToElement(arg).GetProperty("accepted").GetInt64();
+        }
+    }
+
+    private sealed class Proxy : IHubClients, IClientProxy
+    {
+        private int _statsSent;
+
+        public Channel<object?> Stats { get; } = Channel.CreateUnbounded<object?>();
+
+        public int StatsSent => Volatile.Read(ref _statsSent);
+
+        public IClientProxy All => this;
+
+        public IClientProxy AllExcept(IReadOnlyList<string> excludedConnectionIds) => this;
+
+        public IClientProxy Client(string connectionId) => this;
+
+        public IClientProxy Clients(IReadOnlyList<string> connectionIds) => this;
+
+        public IClientProxy Group(string groupName) => this;
+
+        public IClientProxy GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => this;
+
+        public IClientProxy Groups(IReadOnlyList<string> groupNames) => this;
+
+        public IClientProxy User(string userId) => this;
+
+        public IClientProxy Users(IReadOnlyList<string> userIds) => this;
+
+        public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default)
+        {
+            if (method == OutageHub.StatsChanged)
+            {
+                Interlocked.Increment(ref _statsSent);
+                Stats.Writer.TryWrite(args.Length > 0 ? args[0] : null);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
