@@ -106,8 +106,7 @@ public static class TopologyEndpoints
                 }
             })
             .RequireAuthorization(Roles.AdminPolicy)
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(
-                endpoints.ServiceProvider.GetRequiredService<IOptions<TopologyOptions>>().Value.MaxImportBytes));
+            .WithMetadata(new ImportSizeLimit(endpoints.ServiceProvider.GetRequiredService<IOptions<TopologyOptions>>()));
 
         endpoints.MapPost("/api/topology/rollback", async (HttpContext http, NetworkAdministration admin, CancellationToken ct) =>
             {
@@ -142,6 +141,12 @@ public static class TopologyEndpoints
         var type = media.MediaType.Value ?? "";
         return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || type.Equals("application/geo+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary><c>Topology:MaxImportBytes</c> as the endpoint's body limit, read when asked (the options are validated at start).</summary>
+    private sealed class ImportSizeLimit(IOptions<TopologyOptions> options) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => options.Value.MaxImportBytes;
     }
 
     internal static string? Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();

@@ -50,6 +50,9 @@ public sealed class TopologyImporter(
     /// <summary>Raised when an import or roll-back has to wait for another one to finish (tests observe the serialisation with it).</summary>
     public event Action? Waiting;
 
+    /// <summary>Raised when an import has stored its network and is about to put it in force (tests hold an import there).</summary>
+    public event Action? Stored;
+
     /// <summary>
     /// Compares <paramref name="import"/> (already read, outside the lock: a slow upload holds no one up)
     /// with the network in force, then applies it unless it is invalid, a dry run, or refused.
@@ -81,6 +84,7 @@ public sealed class TopologyImporter(
 
             // Past this point the request's cancellation no longer applies: store, memory and outages move together.
             store.Save(import.Features, source);
+            Stored?.Invoke();
             state.Replace(topology);
             int replayed = await correlation.RebuildAsync(CancellationToken.None).ConfigureAwait(false);
             return new TopologyImportResult(TopologyImportOutcome.Applied, import, difference, topology, replayed, max);
