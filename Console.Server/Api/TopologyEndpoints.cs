@@ -113,7 +113,9 @@ public static class TopologyEndpoints
                 var (result, error) = await admin.RollBackAsync(http.User, Remote(http), ct);
                 if (result is null)
                 {
-                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back", detail: error);
+                    return error == NetworkAdministration.NotAllowed
+                        ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: error)
+                        : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back", detail: error);
                 }
 
                 var d = result.Difference!;

@@ -31,6 +31,9 @@ public sealed partial class NetworkAdministration(
     public const string RollbackAction = "topology-rollback";
     public const string RollbackRefusedAction = "topology-rollback-refused";
 
+    /// <summary>The error of a roll-back the user's role or session does not allow.</summary>
+    public const string NotAllowed = "Your role does not allow this action.";
+
     /// <summary>Imports <paramref name="import"/> (see <see cref="TopologyImporter.ImportAsync"/>), then audits and logs the outcome.</summary>
     public async Task<TopologyImportResult> ImportAsync(ClaimsPrincipal user, TopologyImport import, bool dryRun, bool force, string? remoteAddress, CancellationToken cancellationToken)
     {
@@ -76,7 +79,7 @@ public sealed partial class NetworkAdministration(
     {
         if (!IsAdmin(user, remoteAddress, "roll back the network", out string actor))
         {
-            return (null, "Your role does not allow this action.");
+            return (null, NotAllowed);
         }
 
         var result = await importer.RollBackAsync(cancellationToken).ConfigureAwait(false);
