@@ -29,6 +29,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<LiteStore>();
         services.AddSingleton<TopologyStore>();
         services.AddSingleton<TopologyState>();
+        services.AddSingleton<TopologyImporter>();
         services.AddSingleton<Ingest.IngestStats>();
         // Hosted services start in registration order: the network is in force before the
         // listener takes its first datagram (a meter is unknown until its network is loaded).

@@ -1,3 +1,4 @@
+using OpsConsole.Console.Server.Outages;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
@@ -87,7 +88,7 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapPut("/api/meters/{id}/parent", async (string id, ParentBody? body, CorrelationService correlation, TopologyState topology, HttpContext http, CancellationToken ct) =>
+        endpoints.MapPut("/api/meters/{id}/parent", async (string id, ParentBody? body, OutageBoardSource board, TopologyState topology, HttpContext http) =>
             {
                 var tx = body?.Transformer;
                 if (string.IsNullOrWhiteSpace(tx))
@@ -101,9 +102,9 @@ public static class OutageEndpoints
                     return ApiJson.FieldProblem("transformer", $"'{tx}' is not a transformer of the network");
                 }
 
-                // The signed-in user, or api-key:<role>:<hash prefix> for a machine client (ApiKeyAuthenticationHandler.ActorName).
-                var actor = http.User.Identity?.Name is { Length: > 0 } name ? name : "admin";
-                var result = await correlation.ApplyAsync(new OperatorAction { Kind = OperatorAction.RemapKind, Meter = id, Transformer = tx, Actor = actor }, ct);
+                // The board's own remap: the same role and session checks, and one audit row with the actor — the signed-in
+                // user, or api-key:<role>:<hash prefix> for a machine client (ApiKeyAuthenticationHandler.ActorName).
+                var result = await board.RemapMeterAsync(id, http.User, tx, http.Connection.RemoteIpAddress?.ToString());
                 if (!result.Succeeded)
                 {
                     return ApiJson.FieldProblem("id", result.Error ?? "remap failed");

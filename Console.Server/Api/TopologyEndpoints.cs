@@ -1,5 +1,9 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using OpsConsole.Console.Server.Security;
-using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Console.Server.Topology;
+using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.GeoJson;
@@ -7,7 +11,10 @@ using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Console.Server.Api;
 
-/// <summary><c>GET/POST /api/topology</c> (api.md): the stored network as GeoJSON; an admin import replaces it whole.</summary>
+/// <summary>
+/// <c>GET/POST /api/topology</c>, <c>POST /api/topology/rollback</c> (api.md): the stored network as GeoJSON; an admin
+/// import replaces it whole, guarded (dry run, removal limit, force) and audited; the previous one can be put back.
+/// </summary>
 public static class TopologyEndpoints
 {
     public static IEndpointRouteBuilder MapTopologyApi(this IEndpointRouteBuilder endpoints)
@@ -20,30 +27,129 @@ public static class TopologyEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapPost("/api/topology", async (HttpRequest request, TopologyStore store, TopologyState state, CorrelationService correlation, CancellationToken ct) =>
+        endpoints.MapPost("/api/topology", async (HttpContext http, bool? dryRun, bool? force, NetworkAdministration admin, IOptions<TopologyOptions> options, CancellationToken ct) =>
             {
-                var import = await TopologyGeoJsonReader.ReadAsync(request.Body, ct);
-                if (!import.IsValid)
+                // A network of a million meters is far above the server's general body limit: this endpoint has its own.
+                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 {
-                    var findings = import.Findings.Select(f => f.ToString()).ToArray();
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["features"] = findings },
-                        detail: $"the topology is invalid ({import.Errors.Count()} errors); nothing was changed");
+                    limit.MaxRequestBodySize = options.Value.MaxImportBytes;
                 }
 
-                // Build first (it can only fail before anything is stored), then store atomically, then swap and re-correlate.
-                var topology = NetworkTopology.Build(import.Features, keepExtraProperties: false);
-                store.Save(import.Features, "POST /api/topology");
-                state.Replace(topology);
-                int replayed = await correlation.RebuildAsync(ct);
+                if (http.Request.ContentLength > options.Value.MaxImportBytes)
+                {
+                    return RequestTooLarge.Problem(options.Value.MaxImportBytes, "Topology:MaxImportBytes");
+                }
+
+                if (!IsJson(http.Request.ContentType))
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type",
+                        detail: $"send the network as application/geo+json or application/json, not '{http.Request.ContentType}'");
+                }
+
+                // Streamed: the reader takes the body feature by feature, never as one buffer.
+                TopologyImport import;
+                try
+                {
+                    import = await TopologyGeoJsonReader.ReadAsync(http.Request.Body, ct);
+                }
+                catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+                {
+                    return RequestTooLarge.Problem(options.Value.MaxImportBytes, "Topology:MaxImportBytes");
+                }
+
+                var result = await admin.ImportAsync(http.User, import, dryRun == true, force == true, Remote(http), ct);
+                var d = result.Difference;
+                switch (result.Outcome)
+                {
+                    case TopologyImportOutcome.Invalid:
+                        var findings = import.Findings.Select(f => f.ToString()).ToArray();
+                        return Results.ValidationProblem(new Dictionary<string, string[]> { ["features"] = findings },
+                            detail: $"the topology is invalid ({import.Errors.Count()} errors); nothing was changed");
+                    case TopologyImportOutcome.Refused:
+                        return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The import would remove too many meters",
+                            detail: string.Create(CultureInfo.InvariantCulture,
+                                $"it would remove {d!.MetersRemoved} of the {d.MetersBefore} meters ({d.MeterRemovalFraction:P0}), more than Topology:MaxRemovalFraction = {result.MaxRemovalFraction}; nothing was changed. Check the difference with ?dryRun=true; to apply it anyway, send it again with ?force=true"),
+                            extensions: new Dictionary<string, object?>
+                            {
+                                ["metersRemoved"] = d.MetersRemoved,
+                                ["metersBefore"] = d.MetersBefore,
+                                ["added"] = d.Added,
+                                ["removed"] = d.Removed,
+                                ["changed"] = d.Changed,
+                            });
+                    case TopologyImportOutcome.DryRun:
+                        return Results.Json(new
+                        {
+                            dryRun = true,
+                            features = import.Features.Count,
+                            meters = d!.MetersAfter,
+                            metersBefore = d.MetersBefore,
+                            metersRemoved = d.MetersRemoved,
+                            added = d.Added,
+                            removed = d.Removed,
+                            changed = d.Changed,
+                            findings = import.Findings.Select(f => f.ToString()),
+                        });
+                    default:
+                        return Results.Json(new
+                        {
+                            features = import.Features.Count,
+                            meters = result.Topology!.MeterCount,
+                            metersBefore = d!.MetersBefore,
+                            metersRemoved = d.MetersRemoved,
+                            added = d.Added,
+                            removed = d.Removed,
+                            changed = d.Changed,
+                            warnings = import.Findings.Where(f => f.Severity != FindingSeverity.Error).Select(f => f.ToString()),
+                            eventsReplayed = result.EventsReplayed,
+                        });
+                }
+            })
+            .RequireAuthorization(Roles.AdminPolicy)
+            .WithMetadata(new ImportSizeLimit(endpoints.ServiceProvider.GetRequiredService<IOptions<TopologyOptions>>()));
+
+        endpoints.MapPost("/api/topology/rollback", async (HttpContext http, NetworkAdministration admin, CancellationToken ct) =>
+            {
+                var (result, error) = await admin.RollBackAsync(http.User, Remote(http), ct);
+                if (result is null)
+                {
+                    return error == NetworkAdministration.NotAllowed
+                        ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: error)
+                        : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back", detail: error);
+                }
+
+                var d = result.Difference!;
                 return Results.Json(new
                 {
-                    features = import.Features.Count,
-                    meters = topology.MeterCount,
-                    warnings = import.Findings.Where(f => f.Severity != FindingSeverity.Error).Select(f => f.ToString()),
-                    eventsReplayed = replayed,
+                    features = result.Import.Features.Count,
+                    meters = result.Topology!.MeterCount,
+                    added = d.Added,
+                    removed = d.Removed,
+                    changed = d.Changed,
+                    eventsReplayed = result.EventsReplayed,
                 });
             })
             .RequireAuthorization(Roles.AdminPolicy);
         return endpoints;
     }
+
+    private static bool IsJson(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType) || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media))
+        {
+            return false;
+        }
+
+        var type = media.MediaType.Value ?? "";
+        return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.Equals("application/geo+json", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary><c>Topology:MaxImportBytes</c> as the endpoint's body limit, read when asked (the options are validated at start).</summary>
+    private sealed class ImportSizeLimit(IOptions<TopologyOptions> options) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => options.Value.MaxImportBytes;
+    }
+
+    internal static string? Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
 }

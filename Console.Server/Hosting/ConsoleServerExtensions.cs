@@ -27,7 +27,10 @@ public static class ConsoleServerExtensions
         services.AddConsoleDataProtection(configuration);
         services.AddConsoleSecurity();
         services.AddProblemDetails();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener");
+        services.AddExceptionHandler<RequestTooLarge>(); // 413 problem for a body found too long while read, not 500
+        services.AddSingleton<OpsConsole.Console.Server.Topology.NetworkAdministration>();
+        services.AddScoped<OpsConsole.Console.Client.Admin.INetworkAdministration, OpsConsole.Console.Server.Topology.CircuitNetworkAdministration>();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener").AddCheck<NetworkHealthCheck>("network");
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
@@ -45,6 +48,7 @@ public static class ConsoleServerExtensions
     {
         app.UseConsoleTransportSecurity();
         app.UseExceptionHandler();
+        RequestTooLarge.UseRequestTooLarge(app); // 413 problem for a declared length over the endpoint's limit
         app.UseResponseCompression();
         app.UseStaticFiles();
         app.UseForbiddenPage();

@@ -283,27 +283,40 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason, string? remoteAddress) =>
         ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.RestoreKind, OutageId = id, Note = reason }, $"restore {id}: {reason}");
 
-    public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
-        ApplyAsync(user, remoteAddress, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
+    public async Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
+        Board(await RemapMeterAsync(meterId, user, transformerId, remoteAddress).ConfigureAwait(false));
+
+    /// <summary>
+    /// The remap of the board and of <c>PUT /api/meters/{id}/parent</c> alike (one code path, one audit row whatever
+    /// the door), with the outage as it is afterwards.
+    /// </summary>
+    public Task<CorrelationResult> RemapMeterAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
+        ApplyAuditedAsync(user, remoteAddress, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
+
+    private static BoardActionResult Board(CorrelationResult result) =>
+        result.Succeeded ? BoardActionResult.Ok : BoardActionResult.Fail(result.Error ?? "The action failed.");
+
+    private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what) =>
+        Board(await ApplyAuditedAsync(user, remoteAddress, minimumRole, action, what).ConfigureAwait(false));
 
     /// <summary>
     /// Checks the role and that the session is still the user's on the server (a dispatcher's browser cannot call
     /// past it, and a page left open after a password reset cannot act until it is revalidated), applies, audits.
     /// </summary>
-    private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what)
+    private async Task<CorrelationResult> ApplyAuditedAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what)
     {
         string name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
         bool allowed = name.Length > 0 && (user.IsInRole(Roles.Admin) || (minimumRole == Roles.Dispatcher && user.IsInRole(Roles.Dispatcher)));
         if (!allowed)
         {
             _audit.Write(name, "action-refused", remoteAddress, what);
-            return BoardActionResult.Fail("Your role does not allow this action.");
+            return CorrelationResult.Fail("Your role does not allow this action.");
         }
 
         if (_sessions.WhyRevoked(user) is { } revoked)
         {
             _audit.Write(name, "action-refused", remoteAddress, $"{what}: session revoked ({revoked})");
-            return BoardActionResult.Fail("Your session has ended: sign in again.");
+            return CorrelationResult.Fail("Your session has ended: sign in again.");
         }
 
         action.Actor = name;
@@ -316,7 +329,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
             Tick();
         }
 
-        return result.Succeeded ? BoardActionResult.Ok : BoardActionResult.Fail(result.Error ?? "The action failed.");
+        return result;
     }
 
     public void Dispose()

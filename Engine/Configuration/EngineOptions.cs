@@ -33,6 +33,12 @@ public sealed class TopologyOptions
 
     /// <summary>GeoJSON loaded when the store holds no topology yet; empty means the bundled demo network.</summary>
     public string? File { get; set; }
+
+    /// <summary>An import that would remove more than this share (0–1) of the meters is refused unless forced.</summary>
+    public double MaxRemovalFraction { get; set; } = 0.1;
+
+    /// <summary>Largest body of <c>POST /api/topology</c>, in bytes (other requests keep the server's general limit).</summary>
+    public long MaxImportBytes { get; set; } = 1L << 30;
 }
 
 /// <summary><c>Storage:*</c>.</summary>

@@ -56,6 +56,18 @@ internal sealed class TopologyOptionsValidator : IValidateOptions<TopologyOption
 {
     public ValidateOptionsResult Validate(string? name, TopologyOptions options)
     {
+        if (!(options.MaxRemovalFraction is >= 0 and <= 1))
+        {
+            return ValidateOptionsResult.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"Topology:MaxRemovalFraction = {options.MaxRemovalFraction}: must be from 0 to 1 (the share of the meters an import may remove without force)"));
+        }
+
+        if (options.MaxImportBytes <= 0)
+        {
+            return ValidateOptionsResult.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"Topology:MaxImportBytes = {options.MaxImportBytes}: must be a positive number of bytes"));
+        }
+
         if (string.IsNullOrWhiteSpace(options.File))
         {
             return ValidateOptionsResult.Success; // the bundled demo network

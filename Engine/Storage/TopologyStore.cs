@@ -9,17 +9,42 @@ namespace OpsConsole.Engine.Storage;
 /// <summary>
 /// Persists the network as one document per feature (its GeoJSON text), replaced as a whole in
 /// one transaction: a reader sees the old network or the new one, never a mix. Loading goes
-/// back through the same validating reader as a file import.
+/// back through the same validating reader as a file import. Two collections take turns: a save
+/// writes the one not in force and flips the pointer in the same transaction, so the network it
+/// replaced stays stored as the previous one until the next save, and a roll-back is one flip back.
 /// </summary>
 public sealed class TopologyStore(LiteStore store, TimeProvider time)
 {
     private const string FeaturesCollection = "topology_features";
+    private const string AlternateCollection = "topology_features_b";
     private const string MetaCollection = "topology_meta";
     private const string MetaId = "current";
 
     public bool HasTopology => store.Database.GetCollection(MetaCollection).Exists(Query.EQ("_id", MetaId));
 
-    /// <summary>Replaces the stored network with <paramref name="features"/> atomically.</summary>
+    /// <summary>The network in force before the last save or roll-back, when one is kept.</summary>
+    public StoredNetworkInfo? Previous
+    {
+        get
+        {
+            var meta = Meta();
+            return meta is not null && meta["previous"].IsString
+                ? new StoredNetworkInfo(meta["previousSource"].AsString, meta["previousFeatures"].AsInt32, meta["previousSavedAt"].AsDateTime)
+                : null;
+        }
+    }
+
+    /// <summary>The network in force as stored, or null when none was saved.</summary>
+    public StoredNetworkInfo? Current
+    {
+        get
+        {
+            var meta = Meta();
+            return meta is null ? null : new StoredNetworkInfo(meta["source"].AsString, meta["features"].AsInt32, meta["savedAt"].AsDateTime);
+        }
+    }
+
+    /// <summary>Replaces the stored network with <paramref name="features"/> atomically; the one it replaces is kept as <see cref="Previous"/>.</summary>
     public void Save(IReadOnlyList<TopologyFeature> features, string source)
     {
         var db = store.Database;
@@ -37,52 +62,85 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
             {
                 ["_id"] = i,
                 ["id"] = features[i].Id,
+                ["kind"] = features[i].Kind.ToWire(),
                 ["json"] = Encoding.UTF8.GetString(buffer.WrittenSpan),
             });
         }
 
-        // Index creation is its own transaction in LiteDB: before ours, idempotent.
-        db.GetCollection(FeaturesCollection).EnsureIndex("id", unique: true);
-        if (!db.BeginTrans())
-        {
-            throw new InvalidOperationException("a topology save is already in progress on this thread");
-        }
+        var meta = Meta();
+        string target = meta is null ? FeaturesCollection : Other(CollectionOf(meta));
 
-        try
+        // Index creation is its own transaction in LiteDB: before ours, idempotent.
+        db.GetCollection(target).EnsureIndex("id", unique: true);
+        InTransaction(db, () =>
         {
-            var col = db.GetCollection(FeaturesCollection);
+            var col = db.GetCollection(target);
             col.DeleteAll();
             col.InsertBulk(docs, batchSize: 5000);
-            db.GetCollection(MetaCollection).Upsert(new BsonDocument
+            var next = new BsonDocument
             {
                 ["_id"] = MetaId,
+                ["collection"] = target,
                 ["features"] = features.Count,
                 ["source"] = source,
                 ["savedAt"] = time.GetUtcNow().UtcDateTime,
-            });
-            db.Commit();
-        }
-        catch
-        {
-            db.Rollback();
-            throw;
-        }
+            };
+            if (meta is not null)
+            {
+                next["previous"] = CollectionOf(meta);
+                next["previousFeatures"] = meta["features"];
+                next["previousSource"] = meta["source"];
+                next["previousSavedAt"] = meta["savedAt"];
+            }
 
+            db.GetCollection(MetaCollection).Upsert(next);
+        });
         db.Checkpoint();
     }
 
-    /// <summary>The stored network, or null when none was saved; invalid stored data reports its findings.</summary>
-    public async Task<TopologyImport?> LoadAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Puts the previous network back in force (the one rolled back from becomes the previous one);
+    /// false when there is none.
+    /// </summary>
+    public bool RollBack()
     {
-        if (!HasTopology)
+        var db = store.Database;
+        var meta = Meta();
+        if (meta is null || !meta["previous"].IsString)
         {
-            return null;
+            return false;
         }
 
+        InTransaction(db, () => db.GetCollection(MetaCollection).Upsert(new BsonDocument
+        {
+            ["_id"] = MetaId,
+            ["collection"] = meta["previous"],
+            ["features"] = meta["previousFeatures"],
+            ["source"] = meta["previousSource"],
+            ["savedAt"] = meta["previousSavedAt"],
+            ["previous"] = CollectionOf(meta),
+            ["previousFeatures"] = meta["features"],
+            ["previousSource"] = meta["source"],
+            ["previousSavedAt"] = meta["savedAt"],
+        }));
+        db.Checkpoint();
+        return true;
+    }
+
+    /// <summary>The stored network, or null when none was saved; invalid stored data reports its findings.</summary>
+    public Task<TopologyImport?> LoadAsync(CancellationToken cancellationToken = default) =>
+        Meta() is { } meta ? LoadAsync(CollectionOf(meta), cancellationToken) : Task.FromResult<TopologyImport?>(null);
+
+    /// <summary>The previous network (<see cref="Previous"/>), or null when none is kept.</summary>
+    public Task<TopologyImport?> LoadPreviousAsync(CancellationToken cancellationToken = default) =>
+        Meta() is { } meta && meta["previous"].IsString ? LoadAsync(meta["previous"].AsString, cancellationToken) : Task.FromResult<TopologyImport?>(null);
+
+    private async Task<TopologyImport?> LoadAsync(string collection, CancellationToken cancellationToken)
+    {
         using var ms = new MemoryStream();
         ms.Write("{\"type\":\"FeatureCollection\",\"features\":["u8);
         bool first = true;
-        foreach (var doc in store.Database.GetCollection(FeaturesCollection).Query().OrderBy("_id").ToEnumerable())
+        foreach (var doc in store.Database.GetCollection(collection).Query().OrderBy("_id").ToEnumerable())
         {
             if (!first)
             {
@@ -99,11 +157,67 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
     }
 
     /// <summary>
+    /// Every stored feature of the network in force as (id, kind, GeoJSON text), in file order: what an
+    /// import is compared with. Stores written before the kind was kept have it read from the text.
+    /// </summary>
+    public IEnumerable<(string Id, ElementKind Kind, string Json)> StoredFeatures()
+    {
+        if (Meta() is not { } meta)
+        {
+            yield break;
+        }
+
+        foreach (var doc in store.Database.GetCollection(CollectionOf(meta)).Query().OrderBy("_id").ToEnumerable())
+        {
+            string json = doc["json"].AsString;
+            string? kind = doc["kind"].IsString ? doc["kind"].AsString : KindIn(json);
+            _ = ElementKindNames.TryParse(kind, out ElementKind k); // stored features passed validation: the kind is known
+            yield return (doc["id"].AsString, k, json);
+        }
+    }
+
+    /// <summary>
     /// The stored GeoJSON of one feature, extras included: the snapshot in memory is a lean
     /// index, the store keeps everything else.
     /// </summary>
     public string? FeatureJson(string id) =>
-        store.Database.GetCollection(FeaturesCollection).FindOne(Query.EQ("id", id))?["json"]?.AsString;
+        Meta() is { } meta ? store.Database.GetCollection(CollectionOf(meta)).FindOne(Query.EQ("id", id))?["json"]?.AsString : null;
 
-    public string? StoredSource() => store.Database.GetCollection(MetaCollection).FindById(MetaId)?["source"]?.AsString;
+    public string? StoredSource() => Meta()?["source"]?.AsString;
+
+    private BsonDocument? Meta() => store.Database.GetCollection(MetaCollection).FindById(MetaId);
+
+    /// <summary>Stores written before the collections took turns have no pointer: the first one.</summary>
+    private static string CollectionOf(BsonDocument meta) => meta["collection"].IsString ? meta["collection"].AsString : FeaturesCollection;
+
+    private static string Other(string collection) => collection == FeaturesCollection ? AlternateCollection : FeaturesCollection;
+
+    private static string? KindIn(string featureJson)
+    {
+        using var doc = JsonDocument.Parse(featureJson);
+        return doc.RootElement.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object
+            && p.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+    }
+
+    private static void InTransaction(LiteDatabase db, Action work)
+    {
+        if (!db.BeginTrans())
+        {
+            throw new InvalidOperationException("a topology save is already in progress on this thread");
+        }
+
+        try
+        {
+            work();
+            db.Commit();
+        }
+        catch
+        {
+            db.Rollback();
+            throw;
+        }
+    }
 }
+
+/// <summary>What is known of a stored network without loading it.</summary>
+public sealed record StoredNetworkInfo(string Source, int Features, DateTime SavedAt);

@@ -19,6 +19,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [Theory]
     [InlineData("/admin/users")]
     [InlineData("/admin/audit")]
+    [InlineData("/admin/network")]
     public async Task Dispatcher_GetsA403_NotARedirect(string page)
     {
         using var browser = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
@@ -44,6 +45,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [Theory]
     [InlineData("/admin/users", "dana")]
     [InlineData("/admin/audit", "sign-in")]
+    [InlineData("/admin/network", "small.geojson")]
     public async Task Admin_Gets200_WithThePage(string page, string expected)
     {
         using var browser = await _host.SignedInAsync("ada", Staff.AdminPassword);
@@ -59,6 +61,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [Theory]
     [InlineData("/admin/users")]
     [InlineData("/admin/audit")]
+    [InlineData("/admin/network")]
     public async Task Anonymous_IsRedirectedToSignIn(string page)
     {
         using var browser = new Browser(_host.BaseAddress);
