@@ -26,7 +26,7 @@ public static class ConsoleServerExtensions
         services.AddConsoleDataProtection();
         services.AddConsoleSecurity();
         services.AddProblemDetails();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener");
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener").AddCheck<StorageHealthCheck>("storage");
         services.AddResponseCompression(o =>
         {
             o.EnableForHttps = true;
