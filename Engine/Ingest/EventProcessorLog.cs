@@ -44,6 +44,8 @@ public sealed class EventProcessorLog : IAsyncDisposable
     public const int MaxDetailChars = 1024;
 
     private const int MaxBatchChars = 1 << 18;
+    private const char FieldStart = '\u0001';
+    private const char FieldEnd = '\u0002';
 
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _closing = new();
@@ -134,10 +136,17 @@ public sealed class EventProcessorLog : IAsyncDisposable
     }
 
     /// <summary>
+    /// Marks <paramref name="text"/> from the network (a Uri-Path, an option value) inside a detail: <see cref="Write"/>
+    /// then escapes its spaces too, so it stays one <c>key=value</c> field and cannot add fields or words of its own.
+    /// </summary>
+    public static string Field(string? text) =>
+        FieldStart + (text ?? "").Replace(FieldStart, '\uFFFD').Replace(FieldEnd, '\uFFFD') + FieldEnd;
+
+    /// <summary>
     /// Appends <paramref name="text"/> (which may come from the network) so that it cannot break the line
     /// format: a backslash becomes <c>\\</c>; control characters (CR, LF, TAB, ESC, DEL, C1 …), every
     /// non-ASCII character (as its UTF-8 bytes) and, when <paramref name="escapeSpace"/>, the space become
-    /// <c>\xNN</c>; beyond <paramref name="maxChars"/> characters of input the rest is cut off and
+    /// <c>\xNN</c> (spaces also inside a <see cref="Field"/>); beyond <paramref name="maxChars"/> characters of input the rest is cut off and
     /// replaced by <c>[...+N chars]</c>.
     /// </summary>
     public static void AppendEscaped(StringBuilder line, string text, int maxChars, bool escapeSpace)
@@ -145,6 +154,7 @@ public sealed class EventProcessorLog : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(line);
         ArgumentNullException.ThrowIfNull(text);
         Span<byte> utf8 = stackalloc byte[4];
+        bool inField = false;
         int at = 0;
         while (at < text.Length)
         {
@@ -155,11 +165,15 @@ public sealed class EventProcessorLog : IAsyncDisposable
             }
 
             char c = text[at];
-            if (c == '\\')
+            if (c is FieldStart or FieldEnd && !escapeSpace)
+            {
+                inField = c == FieldStart; // the marks themselves are not written
+            }
+            else if (c == '\\')
             {
                 line.Append(@"\\");
             }
-            else if (c is > ' ' and < (char)0x7F || (c == ' ' && !escapeSpace))
+            else if (c is > ' ' and < (char)0x7F || (c == ' ' && !escapeSpace && !inField))
             {
                 line.Append(c);
             }
@@ -220,6 +234,7 @@ public sealed class EventProcessorLog : IAsyncDisposable
         long batchLines = 0;
         long reportedDrops = 0;
         var delay = RetryMin;
+        TryWriteBatch(batch); // opens (creates) the file at start, as administrators expect it there
         while (true)
         {
             if (batchLines == 0)

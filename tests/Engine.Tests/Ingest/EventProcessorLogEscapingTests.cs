@@ -52,6 +52,15 @@ public sealed class EventProcessorLogEscapingTests : IDisposable
     }
 
     [Fact]
+    public void NetworkField_InADetail_HasItsSpacesEscaped_TheDetailsOwnSpacesStay()
+    {
+        var line = new StringBuilder();
+        string detail = "method=0.02 path=" + EventProcessorLog.Field("/ami/x y\u0001z") + " len=3";
+        EventProcessorLog.AppendEscaped(line, detail, 1024, escapeSpace: false);
+        Assert.Equal(@"method=0.02 path=/ami/x\x20y\xEF\xBF\xBDz len=3", line.ToString());
+    }
+
+    [Fact]
     public void LongValue_IsCutOff_WithAMarkerSayingHowMuch()
     {
         var line = new StringBuilder();
