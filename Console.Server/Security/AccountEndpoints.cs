@@ -23,7 +23,7 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> SignInAsync(
-        HttpContext http, SignInService signIn, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
+        HttpContext http, SignInService signIn, AuditLog audit, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
         [FromForm(Name = "returnUrl")] string? returnUrl)
     {
         SignInCheck check;
@@ -34,6 +34,7 @@ public static class AccountEndpoints
         catch (Exception ex) when (ex is IOException or LiteDB.LiteException)
         {
             // The attempt cannot be recorded (disk full): a failure count that is not kept would weaken the lockout.
+            audit.Write((user ?? "").Trim(), "sign-in-unavailable", Remote(http), "could not be recorded: " + ex.Message);
             return StorageUnavailable();
         }
 

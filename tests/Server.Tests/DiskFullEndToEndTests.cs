@@ -110,6 +110,14 @@ public sealed class DiskFullEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Contains($"journal: No space left on device ({journalFolder})", storage, StringComparison.Ordinal);
 
+        // A wrong password cannot be counted towards the lockout now: a clear 503, not a 500, and audited.
+        using (var guesser = new Browser(Host.BaseAddress))
+        {
+            using var guess = await guesser.SignInAsync("dana", "not-the-password");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, guess.StatusCode);
+            Assert.Contains("Sign-in is unavailable", await guess.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         // An operator signs in during the storm; the audit row waits in memory, not lost.
         using (var browser = await Host.SignedInAsync("dana", Staff.DispatcherPassword))
         {
@@ -129,6 +137,7 @@ public sealed class DiskFullEndToEndTests : IAsyncLifetime
         Assert.Equal(0, audit.Pending);
         var stored = Host.Get<LiteStore>().Database.GetCollection<AuditEntry>(AuditLog.CollectionName).FindAll().ToList();
         Assert.Contains(stored, e => e.User == "dana" && e.Action == "sign-in");
+        Assert.Contains(stored, e => e.User == "dana" && e.Action == "sign-in-unavailable");
 
         // The refused meter sends its event again (new Message ID, its frame's counter): 2.04 now; so does a new one.
         Assert.Equal(CoapCode.Changed, Code(await Exchange(refusedId, refusedId, mid: 0x7000)));
