@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Xunit.Abstractions;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Protocols;
@@ -18,7 +19,7 @@ namespace OpsConsole.Server.Tests;
 /// "No space left on device") and then frees: a storm's CONs, /healthz and an operator's sign-in while
 /// the disk is full, and recovery without a restart once the file is deleted.
 /// </summary>
-public sealed class DiskFullEndToEndTests : IAsyncLifetime
+public sealed class DiskFullEndToEndTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly Guid Meter1 = Guid.Parse("00000000-0000-4000-8000-000000000001");
     private const ulong Title1 = 0x4F50530000000001UL;
@@ -77,7 +78,7 @@ public sealed class DiskFullEndToEndTests : IAsyncLifetime
         await log.FlushAsync();
         int linesBefore = File.ReadAllLines(log.FilePath).Length;
 
-        _tmpfs!.Fill();
+        long filler = _tmpfs!.Fill();
 
         // A storm's last gasps as CONs: those the journal still fsyncs (the last page of its segment has
         // room for a few) get 2.04, then the disk says no and the meters are told to come back later.
@@ -97,6 +98,7 @@ public sealed class DiskFullEndToEndTests : IAsyncLifetime
         }
 
         Assert.NotNull(refused);
+        output.WriteLine($"filler {filler} bytes; {acknowledged.Count - 1} CONs still fsynced and acknowledged after the fill, then 5.03");
         Assert.Equal(CoapParseStatus.Ok, CoapMessage.TryParse(refused, out var view));
         Assert.Equal((CoapType.Acknowledgement, CoapCode.ServiceUnavailable, (ushort)refusedId), (view.Type, view.Code, view.MessageId));
         Assert.Equal([0x42], view.Token.ToArray());
@@ -132,7 +134,9 @@ public sealed class DiskFullEndToEndTests : IAsyncLifetime
         _tmpfs.Free();
 
         // Healthy again without a restart; the audit row is on disk now.
+        var freed = System.Diagnostics.Stopwatch.StartNew();
         (status, storage) = await HealthAsync();
+        output.WriteLine($"first /healthz after freeing: {(int)status} in {freed.ElapsedMilliseconds} ms ({storage})");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(0, audit.Pending);
         var stored = Host.Get<LiteStore>().Database.GetCollection<AuditEntry>(AuditLog.CollectionName).FindAll().ToList();
@@ -157,6 +161,7 @@ public sealed class DiskFullEndToEndTests : IAsyncLifetime
         var journaled = events.Journal.ReadAll().Records.Select(r => r.Event.EventId).ToHashSet();
         Assert.All(acknowledged, id => Assert.Contains(id, journaled));
         await WaitUntilStoredAsync(events, acknowledged);
+        output.WriteLine($"all {acknowledged.Count} acknowledged events in LiteDB {freed.ElapsedMilliseconds} ms after freeing");
     }
 
     private static async Task WaitUntilStoredAsync(EventStore events, List<uint> ids)
