@@ -23,10 +23,21 @@ public static class AccountEndpoints
     }
 
     private static async Task<IResult> SignInAsync(
-        HttpContext http, SignInService signIn, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
+        HttpContext http, SignInService signIn, AuditLog audit, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
         [FromForm(Name = "returnUrl")] string? returnUrl)
     {
-        var check = signIn.Check(user, password, Remote(http));
+        SignInCheck check;
+        try
+        {
+            check = signIn.Check(user, password, Remote(http));
+        }
+        catch (Exception ex) when (ex is IOException or LiteDB.LiteException)
+        {
+            // The attempt cannot be recorded (disk full): a failure count that is not kept would weaken the lockout.
+            audit.Write((user ?? "").Trim(), "sign-in-unavailable", Remote(http), "could not be recorded: " + ex.Message);
+            return StorageUnavailable();
+        }
+
         if (check.Outcome != SignInOutcome.Success || check.User is not { } u)
         {
             string error = check.Outcome == SignInOutcome.LockedOut ? "locked" : "failed";
@@ -74,6 +85,15 @@ public static class AccountEndpoints
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user)).ConfigureAwait(false);
         return Results.Redirect("/");
     }
+
+    /// <summary>503 with a page that says why: the console cannot record the sign-in while its disk refuses writes.</summary>
+    private static IResult StorageUnavailable() => Results.Content(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign-in unavailable</title></head><body>"
+        + "<h1>Sign-in is unavailable for a moment</h1><p>The console cannot record this sign-in attempt: its disk refuses writes "
+        + "(full?). Nothing was changed. Try again in a minute; the administrators see the cause on /healthz.</p>"
+        + "<p><a href=\"/signin\">Back to sign-in</a></p></body></html>",
+        "text/html; charset=utf-8",
+        statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static ClaimsPrincipal Principal(ConsoleUser user)
     {

@@ -42,6 +42,9 @@ public sealed partial class UdpIngestService(
     public const int CipherSlotsPerWorker = 4096;
     public const int ReceiveBufferBytes = 8 * 1024 * 1024;
 
+    /// <summary>Max-Age of the 5.03 sent to a CON whose event the journal could not write (the disk refuses).</summary>
+    public const uint RetryAfterSeconds = 10;
+
     // Overflow policy (events waiting for the journal): a full queue means the disk stalls. The
     // event is then abandoned (its key and counter released) and counted ERR_OVERLOAD without an
     // answer: a CON meter retries, a NON is logged as lost. FullMode.Wait is what makes TryWrite
@@ -284,6 +287,7 @@ public sealed partial class UdpIngestService(
         var context = _context!;
         var batch = new List<PendingEvent>(MaxBatch);
         var events = new List<RecordedEvent>(MaxBatch);
+        var retry = new byte[32];
         // A dedicated thread blocks here; there is nothing else for it to do.
         while (_toJournal.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
@@ -302,10 +306,16 @@ public sealed partial class UdpIngestService(
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
+                // Not durable, so no 2.04: a CON is told 5.03 + Max-Age and sends the event again (disk full and the like).
                 LogJournalFault(logger, ex, batch.Count);
                 foreach (var p in batch)
                 {
-                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed", p.Ack is not null);
+                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed: " + ex.Message, p.Ack is not null);
+                    if (p.Ack is { Length: >= 4 } ack
+                        && CoapMessage.TryWriteServiceUnavailable(retry, p.MessageId, ack.AsSpan(4, Math.Min(ack[0] & 0x0F, ack.Length - 4)), RetryAfterSeconds, out int n))
+                    {
+                        Send(p.Socket, retry.AsSpan(0, n), p.Source);
+                    }
                 }
 
                 continue;
@@ -342,15 +352,52 @@ public sealed partial class UdpIngestService(
                 pending.AddRange(events);
             }
 
+            await IndexDurablyAsync(pending, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stores journaled events in LiteDB; while that fails (disk full: LiteDB reopens itself, see LiteStore) the
+    /// batch is kept and tried again after a back-off, so indexing resumes by itself when space returns. Batches
+    /// skipped meanwhile (queue full) are then put back from the journal.
+    /// </summary>
+    private async Task IndexDurablyAsync(List<RecordedEvent> pending, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        bool failed = false;
+        while (true)
+        {
             try
             {
                 store.IndexBatch(pending);
+                if (failed && Interlocked.Exchange(ref _indexSkipped, 0) > 0)
+                {
+                    store.Recover(); // batches skipped while failing: from the journal now, not at the next start
+                }
+
+                return;
             }
-            catch (LiteDB.LiteException ex)
+            catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
             {
-                // The events are in the journal: the next start re-indexes them.
-                LogIndexFault(logger, ex, pending.Count);
+                // The events are in the journal: nothing is lost, only not yet queryable.
+                if (!failed)
+                {
+                    LogIndexFault(logger, ex, pending.Count);
+                }
+
+                failed = true;
             }
+
+            try
+            {
+                await Task.Delay(delay, _context!.Time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopping: the next start's recovery indexes them
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
         }
     }
 
@@ -435,7 +482,7 @@ public sealed partial class UdpIngestService(
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Journal write of {Count} events failed; they were not acknowledged")]
     private static partial void LogJournalFault(ILogger logger, Exception ex, int count);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Indexing {Count} journaled events failed; the next start re-indexes them")]
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Indexing {Count} journaled events failed; retrying (they are durable in the journal)")]
     private static partial void LogIndexFault(ILogger logger, Exception ex, int count);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning,

@@ -1,4 +1,5 @@
 using LiteDB;
+using LiteDB.Engine;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 
@@ -6,7 +7,9 @@ namespace OpsConsole.Engine.Storage;
 
 /// <summary>
 /// The embedded LiteDB database, one file under <c>Storage:Path</c>, shared by every store of
-/// the process. LiteDB serialises writers internally; readers run concurrently.
+/// the process. LiteDB serialises writers internally; readers run concurrently. A disk error (full
+/// disk) closes LiteDB's engine; the next call reopens it (<see cref="ReopeningEngine"/>), so writes
+/// work again by themselves once space returns.
 /// </summary>
 public sealed class LiteStore : IDisposable
 {
@@ -28,8 +31,17 @@ public sealed class LiteStore : IDisposable
         }
 
         FilePath = Path.Combine(folder, FileName);
-        Database = new LiteDatabase(new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct });
+        _engine = new ReopeningEngine(() => new LiteEngine(new EngineSettings { Filename = FilePath }));
+        Database = new LiteDatabase(_engine);
     }
+
+    private readonly ReopeningEngine _engine;
+
+    /// <summary>The disk error that closed the database engine (e.g. no space left on device); null while it works.</summary>
+    public Exception? Fault => _engine.Fault;
+
+    /// <summary>Reopens the database if a disk error closed it (as every call does); true when it answers again.</summary>
+    public bool TryRecover() => _engine.TryRecover();
 
     public string Folder { get; }
 
@@ -52,6 +64,10 @@ public sealed class LiteStore : IDisposable
         catch (ObjectDisposedException)
         {
             return false;
+        }
+        catch (IOException)
+        {
+            return false; // a disk error closed the engine; the next call reopens it
         }
     }
 

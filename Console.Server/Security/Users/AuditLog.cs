@@ -1,4 +1,5 @@
 using LiteDB;
+using Microsoft.Extensions.Logging;
 using OpsConsole.Engine.Storage;
 
 namespace OpsConsole.Console.Server.Security.Users;
@@ -22,9 +23,24 @@ public sealed class AuditEntry
 }
 
 /// <summary>The audit trail: every sign-in, failure, sign-out and admin action, with time, user and remote address.</summary>
-public sealed class AuditLog(LiteStore store, TimeProvider time)
+/// <remarks>
+/// Never lost, never a reason to fail the action it records: when the database cannot take the entry (disk
+/// full), it waits in memory, in order, and is written by the next <see cref="Write"/>, by
+/// <see cref="TryFlush"/> (the health check) or by a retry every <see cref="RetryPeriod"/>, whichever comes
+/// first once space returns. Beyond <see cref="MaxPending"/> waiting entries, an entry is written to the
+/// application log (error level, in full) instead and counted in <see cref="Overflowed"/>.
+/// </remarks>
+public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger<AuditLog>? logger = null)
 {
     public const string CollectionName = "audit";
+    public const int MaxPending = 10_000;
+    public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private readonly Queue<AuditEntry> _pending = new();
+    private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private ITimer? _retry;
+    private long _overflowed;
 
     private ILiteCollection<AuditEntry> Entries
     {
@@ -36,17 +52,113 @@ public sealed class AuditLog(LiteStore store, TimeProvider time)
         }
     }
 
-    public void Write(string user, string action, string? remoteAddress, string? detail = null) =>
-        Entries.Insert(new AuditEntry
+    /// <summary>Entries waiting in memory for the disk.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>Entries that found the memory queue full and went to the application log only.</summary>
+    public long Overflowed => Interlocked.Read(ref _overflowed);
+
+    /// <summary>Why the last write failed (e.g. no space left on device); null while entries are written.</summary>
+    public Exception? Fault { get; private set; }
+
+    public void Write(string user, string action, string? remoteAddress, string? detail = null)
+    {
+        var entry = new AuditEntry
         {
             Time = time.GetUtcNow().UtcDateTime,
             User = user,
             Action = action,
             RemoteAddress = remoteAddress ?? "",
             Detail = detail,
-        });
+        };
+        lock (_gate)
+        {
+            if (_pending.Count >= MaxPending)
+            {
+                Interlocked.Increment(ref _overflowed);
+                LogOverflow(_logger, entry.Time, entry.User, entry.Action, entry.RemoteAddress, entry.Detail);
+                return;
+            }
 
-    /// <summary>The latest entries, newest first.</summary>
-    public IReadOnlyList<AuditEntry> Recent(int count) =>
-        [.. Entries.Query().OrderByDescending(e => e.Time).Limit(count).ToEnumerable()];
+            _pending.Enqueue(entry);
+            FlushLocked();
+        }
+    }
+
+    /// <summary>Writes the entries waiting in memory; true when none is left waiting.</summary>
+    public bool TryFlush()
+    {
+        lock (_gate)
+        {
+            return FlushLocked();
+        }
+    }
+
+    /// <summary>The latest entries, newest first (those still waiting for the disk included).</summary>
+    public IReadOnlyList<AuditEntry> Recent(int count)
+    {
+        AuditEntry[] waiting;
+        lock (_gate)
+        {
+            FlushLocked();
+            waiting = [.. _pending];
+        }
+
+        var stored = Entries.Query().OrderByDescending(e => e.Time).Limit(count).ToEnumerable();
+        return [.. stored.Concat(waiting).OrderByDescending(e => e.Time).Take(count)];
+    }
+
+    private bool FlushLocked()
+    {
+        while (_pending.Count > 0)
+        {
+            try
+            {
+                Entries.Insert(_pending.Peek());
+            }
+            catch (Exception ex) when (ex is IOException or LiteException)
+            {
+                if (Fault is null)
+                {
+                    LogWaiting(_logger, ex, ex.Message);
+                }
+
+                Fault = ex;
+                _retry ??= time.CreateTimer(_ => TryFlush(), null, RetryPeriod, RetryPeriod);
+                return false;
+            }
+
+            _pending.Dequeue();
+        }
+
+        if (Fault is not null)
+        {
+            LogWritten(_logger);
+            Fault = null;
+        }
+
+        _retry?.Dispose();
+        _retry = null;
+        return true;
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning,
+        Message = "Audit entries cannot be written ({Error}); they wait in memory and are written when the disk takes writes again")]
+    private static partial void LogWaiting(ILogger logger, Exception ex, string error);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Audit entries that waited for the disk are written")]
+    private static partial void LogWritten(ILogger logger);
+
+    [LoggerMessage(EventId = 5103, Level = LogLevel.Error,
+        Message = "Audit entry not stored (disk failing and memory queue full): {Time:o} user={User} action={Action} remote={Remote} detail={Detail}")]
+    private static partial void LogOverflow(ILogger logger, DateTime time, string user, string action, string remote, string? detail);
 }

@@ -59,9 +59,13 @@ public sealed class SignInService(UserStore users, AuditLog audit, TimeProvider 
                     : new SignInCheck(SignInOutcome.Failed, null);
             }
 
-            user.FailedSignIns = 0;
-            user.LockedUntil = null;
-            users.Update(user);
+            if (user.FailedSignIns != 0 || user.LockedUntil is not null)
+            {
+                user.FailedSignIns = 0;
+                user.LockedUntil = null;
+                users.Update(user); // only when something changed: a clean sign-in writes nothing but the audit row (disk full)
+            }
+
             audit.Write(user.Name, "sign-in", remoteAddress, user.MustChangePassword ? "must change password" : null);
             return new SignInCheck(SignInOutcome.Success, user);
         }

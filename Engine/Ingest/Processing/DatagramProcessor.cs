@@ -144,7 +144,7 @@ public sealed class DatagramProcessor : IDisposable
         if (!CoapUriPath.AmiEvents.Matches(message))
         {
             return Reply(call, message, null, CoapCode.NotFound, RejectReason.ERR_NOT_FOUND, null,
-                Detail($"method={CoapCode.Format(message.Code)} path={CoapUriPath.Format(message)}"), response);
+                Detail($"method={CoapCode.Format(message.Code)} path={EventProcessorLog.Field(CoapUriPath.Format(message))}"), response);
         }
 
         if (message.Code != CoapCode.Post)

@@ -53,7 +53,8 @@ public static partial class CoapMessage
 
     /// <summary>
     /// 5.03 Service Unavailable with Max-Age (RFC 7252 §5.9.3.4: the client may retry after that many
-    /// seconds) — the answer to a Block1 transfer the server has no slot for now.
+    /// seconds) — the answer to a Block1 transfer the server has no slot for now, and to a CON whose event
+    /// the journal could not write (disk full), so the meter keeps the event and sends it again.
     /// </summary>
     public static bool TryWriteServiceUnavailable(
         Span<byte> destination, ushort messageId, ReadOnlySpan<byte> token, uint maxAgeSeconds, out int written)

@@ -17,6 +17,10 @@ namespace OpsConsole.Engine.Storage.Events;
 /// segment back to its last intact record (those events were never acknowledged, so their
 /// meters retry). Before the first append the tail of the last segment is checked the same way,
 /// so an append never follows garbage. Thread-safe; appends are serialised.
+/// Disk errors (no space left, I/O error): the failed append is cut off again, at once or, when
+/// even that fails, before the next append; the journal then takes appends again by itself as soon
+/// as the disk does (no restart). <see cref="Fault"/> says why the last append failed until one
+/// succeeds (or <see cref="TryRecover"/> finds the disk writable).
 /// Retention (deleting old segments) is not implemented: the journal grows without bound.
 /// </remarks>
 public sealed class EventJournal : IDisposable
@@ -34,7 +38,8 @@ public sealed class EventJournal : IDisposable
     private FileStream? _writer;
     private int _writerIndex;
     private bool _tailChecked;
-    private bool _faulted;
+    private (int Index, long Length)? _cutBackTo; // a failed append not yet cut off
+    private Exception? _fault;
     private bool _disposed;
 
     public EventJournal(string folder, long segmentBytes = DefaultSegmentBytes)
@@ -58,6 +63,9 @@ public sealed class EventJournal : IDisposable
 
     public string Folder { get; }
 
+    /// <summary>Why the last append failed (e.g. no space left on device); null once appends succeed again.</summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
     /// <summary>fsyncs done by <see cref="AppendBatch"/> (one per non-empty batch).</summary>
     public long Flushes { get; private set; }
 
@@ -67,8 +75,7 @@ public sealed class EventJournal : IDisposable
 
     /// <summary>
     /// Appends the batch with one write and one fsync. When this returns the batch is durable;
-    /// when it throws, none of it is (a partial write is cut off again, or the journal refuses
-    /// further appends until restarted).
+    /// when it throws, none of it is (a partial write is cut off again, now or before the next append).
     /// </summary>
     public void AppendBatch(IReadOnlyList<RecordedEvent> events)
     {
@@ -98,21 +105,31 @@ public sealed class EventJournal : IDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (_faulted)
+                FileStream writer;
+                long before;
+                try
                 {
-                    throw new IOException("the journal failed an earlier append and could not cut it off; restart to recover");
+                    FinishCutBack();
+                    writer = WriterFor(total);
+                    before = writer.Length;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Volatile.Write(ref _fault, ex);
+                    CloseWriter();
+                    throw;
                 }
 
-                var writer = WriterFor(total);
-                long before = writer.Length;
                 try
                 {
                     writer.Write(buffer, 0, total);
                     writer.Flush(flushToDisk: true);
                     Flushes++;
+                    Volatile.Write(ref _fault, null);
                 }
-                catch (IOException)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
+                    Volatile.Write(ref _fault, ex);
                     CutBack(writer, before);
                     throw;
                 }
@@ -150,6 +167,15 @@ public sealed class EventJournal : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             CloseWriter();
+            try
+            {
+                FinishCutBack();
+            }
+            catch (IOException)
+            {
+                // Left for the next append; a torn record is cut off by the scan below anyway.
+            }
+
             var segments = ListSegments();
             var corruptions = new List<JournalCorruption>();
             long count = 0;
@@ -237,6 +263,60 @@ public sealed class EventJournal : IDisposable
         return stream;
     }
 
+    /// <summary>
+    /// While the last append failed: cuts it off if still needed and checks that the journal folder takes a
+    /// write and an fsync again (a probe file, deleted at once); clears <see cref="Fault"/> when it does.
+    /// Returns true when the journal is fit to append (for the health check, so it turns healthy without
+    /// waiting for the next event).
+    /// </summary>
+    public bool TryRecover()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            if (Volatile.Read(ref _fault) is null)
+            {
+                return true;
+            }
+
+            string probe = Path.Combine(Folder, ".probe");
+            try
+            {
+                FinishCutBack();
+                using (var stream = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+                {
+                    stream.Write(new byte[ProbeBytes]);
+                    stream.Flush(flushToDisk: true);
+                }
+
+                File.Delete(probe);
+                Volatile.Write(ref _fault, null);
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Volatile.Write(ref _fault, ex);
+                try
+                {
+                    File.Delete(probe);
+                }
+                catch (IOException)
+                {
+                    // Deleted by the next probe.
+                }
+
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Room the health probe asks for: about one batch of a storm's last gasps.</summary>
+    private const int ProbeBytes = 64 * 1024;
+
     private void CutBack(FileStream writer, long length)
     {
         try
@@ -246,8 +326,32 @@ public sealed class EventJournal : IDisposable
         }
         catch (IOException)
         {
-            _faulted = true;
+            _cutBackTo = (_writerIndex, length); // cut off before the next append
+            CloseWriter();
         }
+    }
+
+    /// <summary>Cuts off an append that failed and could not be cut off then. Caller holds the gate.</summary>
+    private void FinishCutBack()
+    {
+        if (_cutBackTo is not { } cut)
+        {
+            return;
+        }
+
+        CloseWriter();
+        string path = SegmentPath(cut.Index);
+        if (File.Exists(path))
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+            if (stream.Length > cut.Length)
+            {
+                stream.SetLength(cut.Length);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+
+        _cutBackTo = null;
     }
 
     private void CloseWriter()

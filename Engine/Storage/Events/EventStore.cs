@@ -43,6 +43,9 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
 
     public EventJournal Journal => journal;
 
+    /// <summary>Raised after events are stored in LiteDB (on the storing thread: keep handlers short), for whoever waits for the indexer.</summary>
+    public event Action? Stored;
+
     /// <summary>Journals the batch durably, then stores it in LiteDB in one document; returns the events added.</summary>
     public int StoreBatch(IReadOnlyList<RecordedEvent> events)
     {
@@ -282,6 +285,7 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
                 Publish(id, fresh);
             }
 
+            Stored?.Invoke();
             return fresh.Count;
         }
     }
