@@ -23,6 +23,7 @@ public sealed partial class KillNineDurabilityTests
     {
         var topology = SmallNetwork.WriteTo(_folder.Path);
         const int Events = 2_000;
+        const int HeldBack = 200; // sent after the server froze, so the kill certainly interrupts traffic
         static uint CounterOf(int i) => (uint)(i / Meters.Length) + 1; // event i: meter i % 4, its (i / 4 + 1)-th frame
         var acknowledged = new ConcurrentDictionary<ushort, bool>();
         byte[] master;
@@ -57,12 +58,18 @@ public sealed partial class KillNineDurabilityTests
                 }
             });
 
-            foreach (var frame in frames)
+            foreach (var frame in frames[..^HeldBack])
             {
                 await udp.SendAsync(frame);
             }
 
             await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            await server.FreezeAsync(); // mid-traffic, wherever the server was
+            foreach (var frame in frames[^HeldBack..])
+            {
+                await udp.SendAsync(frame); // into the frozen server's socket: never acknowledged
+            }
+
             server.KillNine();
             await stopReceiving.CancelAsync();
             try
@@ -76,6 +83,7 @@ public sealed partial class KillNineDurabilityTests
 
         // The kill interrupted the traffic: it came before every event sent had been acknowledged.
         Assert.True(acknowledged.Count < Events, $"all {Events} events were acknowledged before the kill: it interrupted nothing");
+        Assert.DoesNotContain(acknowledged.Keys, mid => mid > Events - HeldBack);
 
         // The highest counter meter M1 spent that the server acknowledged (so it is durable) before the kill.
         uint spent = acknowledged.Keys.Select(mid => mid - 1).Where(i => i % Meters.Length == 0).Max(CounterOf);
