@@ -185,6 +185,9 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
         Assert.Equal(meters.Count - reportingCount, hollow.Count);
         output.WriteLine($"Map at zoom {zoom}: {filled.Count} reporting meters filled, {hollow.Count} silent meters hollow, in {color}; " +
             $"REST: {reportingCount} reporting of {meters.Count}.");
+
+        // What a person sees, not what the map says about itself: the screenshot's pixels.
+        await AssertPixelsAsync(page, map, Rgb.Parse(color), net[t].Id, reporting, silent);
         await Screenshot(page, "map-outage-meters.png");
 
         await RestoreAsync("map-outage-truth.json");
@@ -365,6 +368,72 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     }
 
     private Task Screenshot(IPage page, string name) => _diagnostics.Screenshot(page, name);
+
+    /// <summary>
+    /// Container pixels of the named elements (meter or node ids) on the network map, after two animation frames
+    /// (so the canvases have painted what the layers hold), with the map's size.
+    /// </summary>
+    private const string ContainerPoints = """
+        async ids => {
+          const el = document.querySelector('[role=region][aria-label="Network map"]');
+          const map = (window.__opsConsoleTestMaps || []).find(m => m.getContainer() === el);
+          const drawing = await (await fetch('console/network-drawing.json', { credentials: 'same-origin' })).json();
+          const at = new Map(drawing.meters.map(([id, lon, lat]) => [id, [lat, lon]]));
+          for (const [id, , lon, lat] of drawing.nodes) at.set(id, [lat, lon]);
+          await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const points = Object.fromEntries(ids.map(id => { const p = map.latLngToContainerPoint(at.get(id)); return [id, [p.x, p.y]]; }));
+          return JSON.stringify({ width: el.clientWidth, height: el.clientHeight, points });
+        }
+        """;
+
+    /// <summary>
+    /// Reads the map's screenshot where Leaflet projects the outage's transformer and meters: the transformer ringed
+    /// (radius 15) in the state colour and filled with it; each reporting meter's centre in the state colour; each
+    /// silent meter (clear of other outage marks) ringed in it with a centre that is not.
+    /// </summary>
+    private async Task AssertPixelsAsync(IPage page, ILocator map, Rgb state, string transformer, string[] reporting, string[] silent)
+    {
+        string[] ids = [transformer, .. reporting, .. silent];
+        string before = await page.EvaluateAsync<string>(ContainerPoints, ids);
+        var png = Png.Decode(await map.ScreenshotAsync());
+        string after = await page.EvaluateAsync<string>(ContainerPoints, ids);
+        Assert.Equal(before, after); // the view did not move while the screenshot was taken
+
+        using var doc = JsonDocument.Parse(before);
+        double scale = png.Width / doc.RootElement.GetProperty("width").GetDouble();
+        var points = doc.RootElement.GetProperty("points").EnumerateObject()
+            .ToDictionary(p => p.Name, p => (X: p.Value[0].GetDouble(), Y: p.Value[1].GetDouble()));
+        Rgb At((double X, double Y) p, double dx = 0, double dy = 0) => png[(int)Math.Floor((p.X + dx) * scale), (int)Math.Floor((p.Y + dy) * scale)];
+        int RingMatches((double X, double Y) p, double radius) => Enumerable.Range(0, 8)
+            .Count(k => At(p, radius * Math.Cos(k * Math.PI / 4), radius * Math.Sin(k * Math.PI / 4)).DistanceTo(state) <= 24);
+        const int Tolerance = 24;
+
+        var tx = points[transformer];
+        var txCentre = At(tx);
+        output.WriteLine($"Pixels: transformer {transformer} centre {txCentre}, ring at 15 px {RingMatches(tx, 15)}/8 in {state}.");
+        Assert.True(RingMatches(tx, 15) >= 6, $"transformer {transformer}: ring at 15 px is not {state}");
+        // Filled with the state colour (partly transparent over the transformer's own marker): red stays dominant.
+        Assert.True(txCentre.R >= 140 && txCentre.G <= 90 && txCentre.B <= 90, $"transformer {transformer}: centre {txCentre} does not read as {state}");
+
+        foreach (var id in reporting)
+        {
+            var c = At(points[id]);
+            Assert.True(c.DistanceTo(state) <= Tolerance, $"reporting meter {id}: centre {c}, not filled {state}");
+        }
+
+        static double Distance((double X, double Y) a, (double X, double Y) b) => Math.Sqrt(((a.X - b.X) * (a.X - b.X)) + ((a.Y - b.Y) * (a.Y - b.Y)));
+        var clear = silent.Where(id =>
+            Distance(points[id], tx) >= 20 && ids.Skip(1).Where(o => o != id).All(o => Distance(points[id], points[o]) >= 10)).ToList();
+        output.WriteLine($"Pixels: {reporting.Length} reporting meters filled; {clear.Count} of {silent.Length} silent meters clear of other marks: " +
+            string.Join(' ', clear.Select(id => $"{id} centre {At(points[id])} ring {RingMatches(points[id], 4)}/8")));
+        Assert.NotEmpty(clear);
+        foreach (var id in clear)
+        {
+            var c = At(points[id]);
+            Assert.True(RingMatches(points[id], 4) >= 6, $"silent meter {id}: no {state} ring at 4 px");
+            Assert.True(c.DistanceTo(state) > 80, $"silent meter {id}: centre {c} is filled in {state}, not hollow");
+        }
+    }
 
     private void AssertNoPageErrors() => _diagnostics.AssertNoPageErrors();
 

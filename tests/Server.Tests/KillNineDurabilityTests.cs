@@ -71,6 +71,25 @@ public sealed partial class KillNineDurabilityTests : IDisposable
 
         public void KillNine() => _process.Kill(entireProcessTree: true); // SIGKILL: no shutdown code runs
 
+        /// <summary>
+        /// SIGSTOP, returning once every thread of the server has stopped: wherever it was (mid-batch,
+        /// mid-write), it acknowledges nothing more, so what is sent from then on is never acknowledged.
+        /// </summary>
+        public async Task FreezeAsync()
+        {
+            string pid = _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using (var stop = Process.Start("kill", ["-STOP", pid]))
+            {
+                await stop.WaitForExitAsync();
+            }
+
+            static bool Stopped(string stat) => stat[(stat.LastIndexOf(')') + 2)..].StartsWith('T'); // "tid (comm) T …"
+            while (!Directory.EnumerateDirectories($"/proc/{pid}/task").All(t => Stopped(File.ReadAllText(Path.Combine(t, "stat")))))
+            {
+                await Task.Delay(1); // polls the kernel's own state; no assumption about how long stopping takes
+            }
+        }
+
         public async Task StopGracefully()
         {
             using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -97,6 +116,7 @@ public sealed partial class KillNineDurabilityTests : IDisposable
     {
         var topology = SmallNetwork.WriteTo(_folder.Path);
         const int Events = 2_000;
+        const int HeldBack = 200; // sent after the server froze, so the kill certainly interrupts traffic
         var frames = new byte[Events][];
         var acknowledged = new ConcurrentDictionary<ushort, bool>();
 
@@ -134,13 +154,19 @@ public sealed partial class KillNineDurabilityTests : IDisposable
                 }
             });
 
-            foreach (var frame in frames)
+            foreach (var frame in frames[..^HeldBack])
             {
                 await udp.SendAsync(frame);
             }
 
             await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            server.KillNine(); // in the middle: acknowledgements are still arriving
+            await server.FreezeAsync(); // in the middle: acknowledgements are still arriving
+            foreach (var frame in frames[^HeldBack..])
+            {
+                await udp.SendAsync(frame); // into the frozen server's socket: never acknowledged
+            }
+
+            server.KillNine();
             await stopReceiving.CancelAsync();
             try
             {
@@ -153,6 +179,7 @@ public sealed partial class KillNineDurabilityTests : IDisposable
 
         var ackedBeforeKill = acknowledged.Keys.ToHashSet();
         Assert.True(ackedBeforeKill.Count >= 200);
+        Assert.True(ackedBeforeKill.Count < Events, $"all {Events} events were acknowledged before the kill: it interrupted nothing");
 
         // Straight after the kill, before any restart: every acknowledged event is in the journal.
         using (var afterKill = new EventJournal(EventJournal.FolderUnder(Path.Combine(_folder.Path, "db"))))

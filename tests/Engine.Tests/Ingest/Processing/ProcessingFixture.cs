@@ -42,13 +42,16 @@ internal sealed class ProcessingFixture : IAsyncDisposable
     """;
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "opsconsole-tests", Guid.NewGuid().ToString("N"));
-    private readonly MeterKeyCache _keys = new(MasterKey);
+    private readonly MeterKeyCache _keys;
     private bool _logClosed;
 
-    public ProcessingFixture(IEnumerable<EventKey>? recordedKeys = null, ReplayGuard? replay = null)
+    /// <param name="masterKey">The head-end's master key; <see cref="MasterKey"/> when null.</param>
+    /// <param name="geoJson">The topology (meter registry); <see cref="GeoJson"/> when null.</param>
+    public ProcessingFixture(IEnumerable<EventKey>? recordedKeys = null, ReplayGuard? replay = null, byte[]? masterKey = null, string? geoJson = null)
     {
+        _keys = new MeterKeyCache(masterKey ?? MasterKey);
         var topology = new TopologyState();
-        topology.Replace(NetworkTopology.Build(TopologyGeoJsonReader.Read(Encoding.UTF8.GetBytes(GeoJson)).Features));
+        topology.Replace(NetworkTopology.Build(TopologyGeoJsonReader.Read(Encoding.UTF8.GetBytes(geoJson ?? GeoJson)).Features));
         var hes = new HesOptions();
         hes.AllowedGateways.Add("127.0.0.0/8");
         hes.AllowedGateways.Add("::1/128");
