@@ -41,16 +41,20 @@ public static class ConsoleServerExtensions
     /// <summary>The request pipeline and endpoints.</summary>
     public static WebApplication UseConsoleServer(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseResponseCompression();
         app.UseStaticFiles();
         app.UseForbiddenPage();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCrossSiteWriteGuard();
+        app.UseRateLimiter();
         app.UsePasswordChangeGate();
         app.UseAntiforgery();
-        app.MapStaticAssets();
-        app.MapHealthChecks("/healthz", HealthResponse.Options);
+        // Everything needs a signed-in user or machine client (the fallback policy, AddConsoleSecurity) except these:
+        app.MapStaticAssets().AllowAnonymous(); // scripts, styles, fonts: the sign-in page needs them
+        app.MapHealthChecks("/healthz", HealthResponse.Options).AllowAnonymous();
         app.MapNetworkDrawing();
         app.MapStatsApi();
         app.MapOutageApi();
