@@ -44,7 +44,8 @@ public static class ConsoleServerExtensions
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseResponseCompression();
-        app.UseStaticFiles();
+        app.UseStaticFiles(); // wwwroot (Leaflet, icon): public, served before routing so no endpoint (and no sign-in) is involved
+        app.UseRouting();
         app.UseForbiddenPage();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -6,17 +6,18 @@ namespace OpsConsole.Console.Server.Security;
 
 /// <summary>
 /// Sign-in and password-form posts per remote address (ASP.NET Core rate limiting): a burst of
-/// <see cref="Burst"/>, then one more every <see cref="Refill"/> (10 a minute). Past that: 429 with
-/// <c>Retry-After</c>, logged at most once a minute per address. With the per-address lockout
-/// (<c>SignInThrottle</c>) this bounds password guessing, hashing work and audit entries an address can cause.
+/// <see cref="Burst"/>, then one more every <see cref="Refill"/> (30 a minute). Past that: 429 with
+/// <c>Retry-After</c>, logged at most once a minute per address. Generous enough for a control room's shift
+/// change behind one address; with the lockout of 5 failures per name and address (<c>SignInThrottle</c>) it
+/// bounds password guessing, hashing work and audit entries an address can cause.
 /// </summary>
 public static partial class SignInRateLimit
 {
     public const string PolicyName = "sign-in";
 
-    public const int Burst = 10;
+    public const int Burst = 30;
 
-    public static readonly TimeSpan Refill = TimeSpan.FromSeconds(6);
+    public static readonly TimeSpan Refill = TimeSpan.FromSeconds(2);
 
     public static IServiceCollection AddSignInRateLimit(this IServiceCollection services) =>
         services.AddRateLimiter(o =>

@@ -48,7 +48,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
                 {
                     RoutePatternLiteralPart literal => literal.Content,
                     RoutePatternSeparatorPart separator => separator.Content,
-                    RoutePatternParameterPart { IsCatchAll: true } => "x1/y1",
+                    RoutePatternParameterPart { IsCatchAll: true } => "x1/y1.txt", // also meets a :file constraint
                     RoutePatternParameterPart => "1",
                     _ => "",
                 });
@@ -100,6 +100,24 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         Assert.True(wrong.Count == 0, "open without sign-in:\n" + string.Join("\n", wrong));
         Assert.True(calls > 10, $"only {calls} calls: the endpoints were not found");
         Assert.Subset(open, OpenEndpoints.ToHashSet()); // the list names what exists
+    }
+
+    [Theory]
+    [InlineData("/signin")]
+    [InlineData("/healthz")]
+    [InlineData("/favicon.svg")]
+    [InlineData("/lib/leaflet/leaflet.css")]
+    [InlineData("/lib/leaflet/leaflet.js")]
+    [InlineData("/_content/MudBlazor/MudBlazor.min.css")]
+    [InlineData("/_content/OpsConsole.Console.Client/opsconsole.css")]
+    [InlineData("/_framework/blazor.web.js")]
+    public async Task WhatTheSignInPageNeeds_IsOpen(string path)
+    {
+        using var anonymous = new Browser(_host.BaseAddress);
+
+        using var response = await anonymous.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Theory]
