@@ -47,17 +47,22 @@ public static class ConsoleServerExtensions
     public static WebApplication UseConsoleServer(this WebApplication app)
     {
         app.UseConsoleTransportSecurity();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         RequestTooLarge.UseRequestTooLarge(app); // 413 problem for a declared length over the endpoint's limit
         app.UseResponseCompression();
-        app.UseStaticFiles();
+        app.UseStaticFiles(); // wwwroot (Leaflet, icon): public, served before routing so no endpoint (and no sign-in) is involved
+        app.UseRouting();
         app.UseForbiddenPage();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCrossSiteWriteGuard();
+        app.UseRateLimiter();
         app.UsePasswordChangeGate();
         app.UseAntiforgery();
-        app.MapStaticAssets();
-        app.MapHealthChecks("/healthz", HealthResponse.Options);
+        // Everything needs a signed-in user or machine client (the fallback policy, AddConsoleSecurity) except these:
+        app.MapStaticAssets().AllowAnonymous(); // scripts, styles, fonts: the sign-in page needs them
+        app.MapHealthChecks("/healthz", HealthResponse.Options).AllowAnonymous();
         app.MapNetworkDrawing();
         app.MapStatsApi();
         app.MapOutageApi();

@@ -16,14 +16,25 @@ public static class AccountEndpoints
 {
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/account/signin", SignInAsync).AllowAnonymous();
+        // Bounded input: a form of a few short fields; anything bigger is refused before it is read (400/413).
+        app.MapPost("/account/signin", SignInAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.PolicyName)
+            .WithFormOptions(bufferBodyLengthLimit: MaxFormBytes, valueCountLimit: 8, valueLengthLimit: MaxFieldLength)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxFormBytes));
         app.MapPost("/account/signout", SignOutAsync).RequireAuthorization(Roles.ReadPolicy);
-        app.MapPost("/account/password", ChangePasswordAsync).RequireAuthorization(Roles.ReadPolicy);
+        app.MapPost("/account/password", ChangePasswordAsync).RequireAuthorization(Roles.ReadPolicy).RequireRateLimiting(SignInRateLimit.PolicyName)
+            .WithFormOptions(bufferBodyLengthLimit: MaxFormBytes, valueCountLimit: 8, valueLengthLimit: MaxFieldLength)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxFormBytes));
         return app;
     }
 
+    /// <summary>Largest sign-in or password form accepted.</summary>
+    public const int MaxFormBytes = 16 * 1024;
+
+    /// <summary>Longest form field accepted (the anti-forgery token and a return address fit; a 2 MiB user name does not).</summary>
+    public const int MaxFieldLength = 2048;
+
     private static async Task<IResult> SignInAsync(
-        HttpContext http, SignInService signIn, AuditLog audit, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
+        HttpContext http, SignInService signIn, AuditLog audit, SessionStamps sessions, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
         [FromForm(Name = "returnUrl")] string? returnUrl)
     {
         SignInCheck check;
@@ -44,19 +55,21 @@ public static class AccountEndpoints
             return Results.Redirect($"/signin?error={error}&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
         }
 
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(u)).ConfigureAwait(false);
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(u, sessions)).ConfigureAwait(false);
         return Results.Redirect(u.MustChangePassword ? "/account/password" : LocalOrRoot(returnUrl));
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext http, AuditLog audit)
+    /// <summary>Ends this browser's session on the server too: a copy of its cookie is refused from now on (<see cref="SessionStamps.SignOut"/>).</summary>
+    private static async Task<IResult> SignOutAsync(HttpContext http, AuditLog audit, SessionStamps sessions)
     {
+        sessions.SignOut(http.User);
         audit.Write(http.User.Identity?.Name ?? "", "sign-out", Remote(http));
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
         return Results.Redirect("/signin");
     }
 
     private static async Task<IResult> ChangePasswordAsync(
-        HttpContext http, UserStore users, AuditLog audit, InitialAdmin initial, [FromForm(Name = "current")] string? current,
+        HttpContext http, UserStore users, AuditLog audit, InitialAdmin initial, SessionStamps sessions, [FromForm(Name = "current")] string? current,
         [FromForm(Name = "password")] string? password, [FromForm(Name = "confirm")] string? confirm)
     {
         var user = users.Find(http.User.Identity?.Name ?? "");
@@ -82,7 +95,8 @@ public static class AccountEndpoints
             initial.ForgetPassword(); // the one-time password is spent: its file goes
         }
 
-        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user)).ConfigureAwait(false);
+        sessions.SignOut(http.User); // this browser goes on with a new session
+        await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user, sessions)).ConfigureAwait(false);
         return Results.Redirect("/");
     }
 
@@ -95,9 +109,9 @@ public static class AccountEndpoints
         "text/html; charset=utf-8",
         statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static ClaimsPrincipal Principal(ConsoleUser user)
+    private static ClaimsPrincipal Principal(ConsoleUser user, SessionStamps sessions)
     {
-        var claims = new List<Claim> { new(ClaimTypes.Name, user.Name), new(ClaimTypes.Role, user.Role), SessionStamps.Claim(user) };
+        List<Claim> claims = [new(ClaimTypes.Name, user.Name), new(ClaimTypes.Role, user.Role), SessionStamps.Claim(user), .. sessions.NewSession()];
         if (user.MustChangePassword)
         {
             claims.Add(new Claim(SecurityExtensions.MustChangePasswordClaim, "true"));
@@ -108,9 +122,15 @@ public static class AccountEndpoints
 
     private static string Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "";
 
-    /// <summary>Only a local path (no open redirect).</summary>
-    private static string LocalOrRoot(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+    /// <summary>
+    /// <paramref name="url"/> when it is a path on this site, else the start page (no open redirect): it must start
+    /// with one <c>/</c>, and hold no backslash and no control character anywhere (browsers drop tabs and line
+    /// breaks from addresses and read <c>\</c> as <c>/</c>, so <c>/\t/evil.example</c> and <c>/\evil.example</c>
+    /// would be <c>//evil.example</c>; a line break would also make the redirect header invalid).
+    /// </summary>
+    public static string LocalOrRoot(string? url) =>
+        !string.IsNullOrEmpty(url) && url.Length <= MaxFieldLength && url[0] == '/' && !url.StartsWith("//", StringComparison.Ordinal)
+            && !url.Contains('\\', StringComparison.Ordinal) && !url.Any(char.IsControl)
             ? url
             : "/";
 }

@@ -9,13 +9,16 @@ namespace OpsConsole.Console.Server.Security;
 
 /// <summary>
 /// The <c>X-Api-Key</c> scheme of api.md. Keys are compared in constant time against SHA-256
-/// digests held in memory; a key never appears in a log line or a response.
+/// digests held in memory; a key never appears in a log line or a response. A refused key is logged with the
+/// remote address and the first 4 hex digits of its SHA-256 (to tell a typo from a scan), at most once a minute
+/// per address (<see cref="LogThrottle"/>), with the count of those held back.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyRegistry registry) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyRegistry registry,
+    ApiKeyFailureLog failures) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
@@ -29,6 +32,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
         if (values.Count != 1 || registry.Find(values[0]) is not { } role)
         {
+            failures.Refused(Context, values.Count == 1 ? values[0] : string.Join(',', values.ToArray()));
             return Task.FromResult(AuthenticateResult.Fail("invalid API key"));
         }
 
@@ -54,6 +58,27 @@ public sealed class ApiKeyAuthenticationHandler(
         Response.Headers.WWWAuthenticate = HeaderName;
         return Task.CompletedTask;
     }
+}
+
+/// <summary>The log of refused API keys (see <see cref="ApiKeyAuthenticationHandler"/>): throttled per remote address, never the key.</summary>
+public sealed partial class ApiKeyFailureLog(LogThrottle throttle, ILogger<ApiKeyFailureLog> logger)
+{
+    public void Refused(HttpContext context, string? presented)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        string remote = context.Connection.RemoteIpAddress?.ToString() ?? "";
+        if (!throttle.ShouldLog("api-key\n" + remote, out int suppressed))
+        {
+            return;
+        }
+
+        string prefix = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presented ?? "")).AsSpan(0, 2));
+        LogRefused(logger, prefix, remote, suppressed);
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning,
+        Message = "Refused an API key (SHA-256 {KeyHashPrefix}…) from {RemoteAddress}; {Suppressed} more refusals from this address in the last minute were not logged")]
+    private static partial void LogRefused(ILogger logger, string keyHashPrefix, string remoteAddress, int suppressed);
 }
 
 /// <summary>The configured keys, as digests; lookups take the same time whatever matches.</summary>

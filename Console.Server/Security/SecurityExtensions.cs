@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Server.Security.Circuits;
 using OpsConsole.Console.Server.Security.Sessions;
@@ -22,15 +23,25 @@ public static class SecurityExtensions
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<ApiKeyRegistry>();
+        services.AddSingleton<ApiKeyFailureLog>();
+        services.AddSingleton<LogThrottle>();
+        services.TryAddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<ConsoleUser>, Microsoft.AspNetCore.Identity.PasswordHasher<ConsoleUser>>();
         services.AddSingleton<UserStore>();
         services.AddSingleton<AuditLog>();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddSingleton<AuditRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditRetention>());
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<SignInService>();
+        services.AddSignInRateLimit();
         services.AddSingleton<InitialAdmin>();
         services.AddSingleton<UserAdministration>();
         services.AddScoped<OpsConsole.Console.Client.Admin.IUserAdministration, CircuitUserAdministration>();
         services.AddHostedService(sp => sp.GetRequiredService<InitialAdmin>());
 
         // Sessions: the security stamp on every cookie request and, every 30 s, on every open page.
+        services.AddSingleton<RevokedSessions>();
         services.AddSingleton<SessionStamps>();
         services.AddSingleton<CookieSessionValidator>();
         services.AddScoped<AuthenticationStateProvider, SessionRevalidatingStateProvider>();
@@ -56,15 +67,18 @@ public static class SecurityExtensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Always once HTTPS is on (Hosting/TlsSetup)
                 o.LoginPath = "/signin";
                 o.AccessDeniedPath = AccessDeniedPage;
-                o.ExpireTimeSpan = TimeSpan.FromHours(12); // a control-room shift
+                o.ExpireTimeSpan = SessionStamps.IdleTimeout; // sliding; at most SessionStamps.AbsoluteLifetime after sign-in
                 o.SlidingExpiration = true;
                 o.Events.OnRedirectToLogin = context => StatusOrRedirect(context, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ForbidPage;
                 o.Events.OnValidatePrincipal = context => context.HttpContext.RequestServices.GetRequiredService<CookieSessionValidator>().ValidatePrincipalAsync(context);
             });
+        // Deny by default: an endpoint (or a request no endpoint matches) without a policy of its own needs a
+        // signed-in user or machine client; only what is marked AllowAnonymous (sign-in, static files, /healthz) is open.
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.ReadPolicy, p => p.RequireRole(Roles.Dispatcher, Roles.Admin))
-            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin))
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireRole(Roles.Dispatcher, Roles.Admin).Build());
         return services;
     }
 
@@ -124,16 +138,21 @@ public static class SecurityExtensions
         return Task.CompletedTask;
     }
 
-    /// <summary>API and hub calls get a status code; page requests the sign-in page.</summary>
+    /// <summary>
+    /// API and hub calls get a status code; page requests the sign-in page, by a relative address (never built
+    /// from the request's Host header) whose return address is the page asked for.
+    /// </summary>
     private static Task StatusOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (IsMachinePath(context.Request.Path) || context.Request.Path.StartsWithSegments("/_blazor"))
+        var request = context.Request;
+        if (IsMachinePath(request.Path) || request.Path.StartsWithSegments("/_blazor"))
         {
             context.Response.StatusCode = status;
         }
         else
         {
-            context.Response.Redirect(context.RedirectUri);
+            string back = AccountEndpoints.LocalOrRoot(request.PathBase + request.Path + request.QueryString);
+            context.Response.Redirect($"{request.PathBase}{context.Options.LoginPath}?returnUrl={Uri.EscapeDataString(back)}");
         }
 
         return Task.CompletedTask;

@@ -148,11 +148,15 @@ public sealed class MapPageTests(ServerProcess server, BrowserFixture browser, I
         details.GetByRole(AriaRole.Row, new LocatorGetByRoleOptions { NameRegex = new Regex("^" + Regex.Escape(header) + "\\b") })
             .GetByRole(AriaRole.Cell);
 
-    /// <summary>The nodes of GET /console/network-drawing.json: [id, kind, lon, lat, customers, subtype].</summary>
+    /// <summary>
+    /// The nodes of GET /console/network-drawing.json: [id, kind, lon, lat, customers, subtype], fetched with the
+    /// signed-in page's cookies (as opsmap.js does; the drawing is not served anonymously).
+    /// </summary>
     private async Task<List<DrawingNode>> DrawingNodesAsync()
     {
-        await using var stream = await server.Http.GetStreamAsync("console/network-drawing.json");
-        using var doc = await JsonDocument.ParseAsync(stream);
+        var response = await _page.Context.APIRequest.GetAsync(new Uri(server.BaseAddress, "console/network-drawing.json").ToString());
+        Assert.True(response.Ok, $"network drawing: {response.Status}");
+        using var doc = JsonDocument.Parse(await response.BodyAsync());
         return doc.RootElement.GetProperty("nodes").EnumerateArray()
             .Select(n => new DrawingNode(n[0].GetString()!, n[1].GetString()!, n[2].GetDouble(), n[3].GetDouble(), n[4].GetInt32(), n[5].GetString()))
             .ToList();

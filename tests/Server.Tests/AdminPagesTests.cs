@@ -69,6 +69,6 @@ public sealed class AdminPagesTests : IAsyncLifetime
         var response = await browser.Http.GetAsync(page);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/signin", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.StartsWith("/signin", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 }

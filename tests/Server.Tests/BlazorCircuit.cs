@@ -76,6 +76,7 @@ internal sealed partial class BlazorCircuit : IAsyncDisposable
         var builder = new HubConnectionBuilder().WithUrl(new Uri(_browser.Http.BaseAddress!, "_blazor"), _transport, o =>
         {
             o.HttpMessageHandlerFactory = _ => Handler(cookies, localAddress);
+            o.Headers["Origin"] = _browser.Http.BaseAddress!.GetLeftPart(UriPartial.Authority); // as a browser's page sends it
             o.WebSocketFactory = async (context, cancellationToken) =>
             {
                 var socket = new ClientWebSocket();

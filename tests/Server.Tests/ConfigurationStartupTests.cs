@@ -36,6 +36,7 @@ public class ConfigurationStartupTests
     [InlineData("--Security:MasterKeyFile= ", "Security:MasterKeyFile")]
     [InlineData("--Api:Keys:0:Key=short", "Api:Keys:0:Key: must be at least 16 characters (value not shown)")]
     [InlineData("--Api:Keys:0:Role=root", "Api:Keys:0:Role = 'root'")]
+    [InlineData("--Audit:RetentionDays=0", "Audit:RetentionDays = 0")]
     public async Task Start_WithAnInvalidValue_FailsNamingKeyAndValue(string setting, string expected)
     {
         using var folder = new TempFolder();

@@ -25,11 +25,11 @@ public class HealthEndpointTests
         Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
         Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
 
-        using var drawing = await http.GetAsync("/console/network-drawing.json");
-        Assert.Equal(HttpStatusCode.OK, drawing.StatusCode);
-        using var data = JsonDocument.Parse(await drawing.Content.ReadAsStringAsync());
-        Assert.Equal(3, data.RootElement.GetProperty("nodes").EnumerateArray().Count(n => n[1].GetString() == "transformer"));
-        Assert.Equal(5, data.RootElement.GetProperty("meters").GetArrayLength());
+        // Open to anyone, unlike everything else but sign-in and static files (EndpointAuthorizationTests); the map's
+        // drawing data, which once answered here too, needs a signed-in user.
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
+        using var drawing = await noRedirects.GetAsync("/console/network-drawing.json");
+        Assert.Equal(HttpStatusCode.Redirect, drawing.StatusCode);
 
         // The Blazor circuit's data-protection keys live with the console's state, owner-only.
         var keys = Path.Combine(folder.Path, "db", "keys", "data-protection");

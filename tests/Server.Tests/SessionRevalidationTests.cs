@@ -51,7 +51,7 @@ public sealed class SessionRevalidationTests : IAsyncLifetime
     {
         var user = _host.Get<UserStore>().Find(name)!;
         return new(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), SessionStamps.Claim(user)],
+            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), SessionStamps.Claim(user), .. _host.Get<SessionStamps>().NewSession()],
             CookieAuthenticationDefaults.AuthenticationScheme));
     }
 

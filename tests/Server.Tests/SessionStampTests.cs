@@ -60,7 +60,7 @@ public sealed class SessionStampTests : IAsyncLifetime
         using var replay = Replaying(oldCookie);
         var page = await replay.GetAsync("/outages");
         Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
-        Assert.StartsWith("/signin", page.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.StartsWith("/signin", page.Headers.Location!.OriginalString, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync("/api/stats")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await replay.PostAsync("/_blazor/negotiate?negotiateVersion=1", null)).StatusCode);
 

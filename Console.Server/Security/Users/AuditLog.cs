@@ -22,7 +22,12 @@ public sealed class AuditEntry
     public string? Detail { get; set; }
 }
 
-/// <summary>The audit trail: every sign-in, failure, sign-out and admin action, with time, user and remote address.</summary>
+/// <summary>
+/// The audit trail: every sign-in, failure, sign-out and admin action, with time, user and remote address.
+/// What a caller typed is stored bounded (<see cref="MaxUserLength"/>, <see cref="MaxDetailLength"/> characters,
+/// control characters shown as <c>\uXXXX</c>), so a flood of huge names cannot grow the database or the audit
+/// page; entries older than <c>Audit:RetentionDays</c> are purged daily (<see cref="AuditRetention"/>).
+/// </summary>
 /// <remarks>
 /// Never lost, never a reason to fail the action it records: when the database cannot take the entry (disk
 /// full), it waits in memory, in order, and is written by the next <see cref="Write"/>, by
@@ -41,6 +46,11 @@ public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger
     private readonly ILogger _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private ITimer? _retry;
     private long _overflowed;
+
+    /// <summary>Longest user name stored (user names are at most 64 characters; a longer typed name is cut, marked with …).</summary>
+    public const int MaxUserLength = 64;
+
+    public const int MaxDetailLength = 512;
 
     private ILiteCollection<AuditEntry> Entries
     {
@@ -75,10 +85,10 @@ public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger
         var entry = new AuditEntry
         {
             Time = time.GetUtcNow().UtcDateTime,
-            User = user,
-            Action = action,
-            RemoteAddress = remoteAddress ?? "",
-            Detail = detail,
+            User = Bounded(user, MaxUserLength),
+            Action = Bounded(action, MaxUserLength),
+            RemoteAddress = Bounded(remoteAddress ?? "", MaxUserLength),
+            Detail = detail is null ? null : Bounded(detail, MaxDetailLength),
         };
         lock (_gate)
         {
@@ -115,6 +125,32 @@ public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger
 
         var stored = Entries.Query().OrderByDescending(e => e.Time).Limit(count).ToEnumerable();
         return [.. stored.Concat(waiting).OrderByDescending(e => e.Time).Take(count)];
+    }
+
+    /// <summary>Deletes the entries older than <paramref name="before"/>; how many went.</summary>
+    public int PurgeBefore(DateTime before) => Entries.DeleteMany(e => e.Time < before);
+
+    /// <summary>
+    /// <paramref name="text"/> with control characters as <c>\uXXXX</c> (no line breaks or terminal escapes reach a
+    /// reader), cut to <paramref name="max"/> characters with a trailing … when longer.
+    /// </summary>
+    public static string Bounded(string text, int max)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var b = new System.Text.StringBuilder(Math.Min(text.Length, max + 1));
+        foreach (char c in text)
+        {
+            string piece = char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString();
+            if (b.Length + piece.Length > max)
+            {
+                b.Append('…');
+                break;
+            }
+
+            b.Append(piece);
+        }
+
+        return b.ToString();
     }
 
     private bool FlushLocked()

@@ -4,9 +4,9 @@ using OpsConsole.Engine.Storage;
 namespace OpsConsole.Console.Server.Security.Users;
 
 /// <summary>
-/// On a first start (no users), creates <c>admin</c> with a random one-time password, written once to
-/// the log and to <see cref="FileName"/> under <c>Storage:Path</c> (owner-only); it must be changed at
-/// the first sign-in.
+/// On a first start (no users), creates <c>admin</c> with a random one-time password, written only to
+/// <see cref="FileName"/> under <c>Storage:Path</c> (owner-only; the log says where, never the password: logs
+/// are read and shipped more widely); it must be changed at the first sign-in.
 /// </summary>
 public sealed partial class InitialAdmin(UserStore users, AuditLog audit, LiteStore store, TimeProvider time, ILogger<InitialAdmin> logger) : IHostedService
 {
@@ -40,7 +40,7 @@ public sealed partial class InitialAdmin(UserStore users, AuditLog audit, LiteSt
         }
 
         audit.Write("system", "user-created", null, $"{UserName} (admin), one-time password in {FileName}");
-        LogCreated(logger, UserName, password, FilePath);
+        LogCreated(logger, UserName, FilePath);
         return Task.CompletedTask;
     }
 
@@ -50,6 +50,6 @@ public sealed partial class InitialAdmin(UserStore users, AuditLog audit, LiteSt
     public void ForgetPassword() => File.Delete(FilePath);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
-        Message = "First start: created user '{User}' with the one-time password {Password} (also in {File}, readable by this account only); it must be changed at the first sign-in")]
-    private static partial void LogCreated(ILogger logger, string user, string password, string file);
+        Message = "First start: created user '{User}'; its one-time password is in {File} (readable by this account only); it must be changed at the first sign-in")]
+    private static partial void LogCreated(ILogger logger, string user, string file);
 }

@@ -10,13 +10,24 @@ public enum SignInOutcome
 public sealed record SignInCheck(SignInOutcome Outcome, ConsoleUser? User, DateTime? LockedUntil = null);
 
 /// <summary>
-/// Checks a user name and password, locks the account after <see cref="MaxFailures"/> failures in a row
-/// for <see cref="LockoutPeriod"/>, and audits every attempt with the remote address.
+/// Checks a user name and password and audits every attempt with the remote address. After
+/// <see cref="MaxFailures"/> failures in a row from one address, that address may not try that name for
+/// <see cref="LockoutPeriod"/> (<see cref="SignInThrottle"/>); other addresses, the owner's among them, still can.
+/// Every answer costs one password hash check, for an unknown name too, so neither the time nor the answer
+/// tells which names exist. The user record keeps the failures in a row and the latest lockout of any address,
+/// for the admin's user list.
 /// </summary>
-public sealed class SignInService(UserStore users, AuditLog audit, TimeProvider time)
+public sealed class SignInService(UserStore users, AuditLog audit, SignInThrottle throttle)
 {
     public const int MaxFailures = 5;
     public const int MinPasswordLength = 12;
+
+    /// <summary>Longest user name accepted (as <see cref="UserAdministration"/> creates them).</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>Longest password accepted; hashing longer input is work an attacker chooses.</summary>
+    public const int MaxPasswordLength = 256;
+
     public static readonly TimeSpan LockoutPeriod = TimeSpan.FromMinutes(15);
 
     private readonly Lock _gate = new();
@@ -25,50 +36,60 @@ public sealed class SignInService(UserStore users, AuditLog audit, TimeProvider 
     {
         name = (name ?? "").Trim();
         password ??= "";
-        var now = time.GetUtcNow().UtcDateTime;
+        if (password.Length > MaxPasswordLength)
+        {
+            password = password[..MaxPasswordLength]; // fails: no stored password is that long
+        }
+
+        var user = name.Length <= MaxNameLength ? users.Find(name) : null;
+        if (throttle.LockedUntil(name, remoteAddress) is { } locked)
+        {
+            users.VerifyNobody(password); // the same work as every other answer
+            audit.Write(name, "sign-in-refused", remoteAddress, $"this address is locked out of this name until {locked:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+            return new SignInCheck(SignInOutcome.LockedOut, null, locked);
+        }
+
+        bool verified = user is null ? users.VerifyNobody(password) : users.Verify(user, password);
+        if (!verified)
+        {
+            var (inARow, until) = throttle.Failed(name, remoteAddress);
+            string detail = (user is null ? "unknown user" : "wrong password") + $" ({inARow} in a row from this address)";
+            if (until is not null)
+            {
+                detail += $"; this address locked out of this name until {until:yyyy-MM-dd'T'HH:mm:ss'Z'}";
+            }
+
+            if (user is not null)
+            {
+                lock (_gate)
+                {
+                    var stored = users.Find(user.Name) ?? user;
+                    stored.FailedSignIns++;
+                    stored.LockedUntil = until ?? stored.LockedUntil;
+                    users.Update(stored);
+                }
+            }
+
+            audit.Write(user?.Name ?? name, "sign-in-failed", remoteAddress, detail);
+            return until is not null
+                ? new SignInCheck(SignInOutcome.LockedOut, null, until)
+                : new SignInCheck(SignInOutcome.Failed, null);
+        }
+
+        throttle.Succeeded(name, remoteAddress);
         lock (_gate)
         {
-            var user = users.Find(name);
-            if (user is null)
+            var stored = users.Find(user!.Name) ?? user;
+            if (stored.FailedSignIns != 0 || stored.LockedUntil is not null)
             {
-                audit.Write(name, "sign-in-failed", remoteAddress, "unknown user");
-                return new SignInCheck(SignInOutcome.Failed, null);
+                stored.FailedSignIns = 0;
+                stored.LockedUntil = null;
+                users.Update(stored); // only when something changed: a clean sign-in writes nothing but the audit row (disk full)
             }
-
-            if (user.LockedUntil is { } until && until > now)
-            {
-                audit.Write(user.Name, "sign-in-refused", remoteAddress, $"locked until {until:yyyy-MM-dd'T'HH:mm:ss'Z'}");
-                return new SignInCheck(SignInOutcome.LockedOut, null, until);
-            }
-
-            if (!users.Verify(user, password))
-            {
-                user.FailedSignIns++;
-                string detail = $"wrong password ({user.FailedSignIns} in a row)";
-                if (user.FailedSignIns >= MaxFailures)
-                {
-                    user.LockedUntil = now + LockoutPeriod;
-                    user.FailedSignIns = 0;
-                    detail += $"; locked until {user.LockedUntil:yyyy-MM-dd'T'HH:mm:ss'Z'}";
-                }
-
-                users.Update(user);
-                audit.Write(user.Name, "sign-in-failed", remoteAddress, detail);
-                return user.LockedUntil > now
-                    ? new SignInCheck(SignInOutcome.LockedOut, null, user.LockedUntil)
-                    : new SignInCheck(SignInOutcome.Failed, null);
-            }
-
-            if (user.FailedSignIns != 0 || user.LockedUntil is not null)
-            {
-                user.FailedSignIns = 0;
-                user.LockedUntil = null;
-                users.Update(user); // only when something changed: a clean sign-in writes nothing but the audit row (disk full)
-            }
-
-            audit.Write(user.Name, "sign-in", remoteAddress, user.MustChangePassword ? "must change password" : null);
-            return new SignInCheck(SignInOutcome.Success, user);
         }
+
+        audit.Write(user.Name, "sign-in", remoteAddress, user.MustChangePassword ? "must change password" : null);
+        return new SignInCheck(SignInOutcome.Success, user);
     }
 
     /// <summary>Null when <paramref name="proposed"/> is acceptable, else why not.</summary>

@@ -13,7 +13,7 @@ namespace OpsConsole.Console.Server.Security.Users;
 /// address of the page that asked. The pages reach it through <see cref="CircuitUserAdministration"/>, which
 /// supplies that address.
 /// </summary>
-public sealed partial class UserAdministration(UserStore users, AuditLog audit, SessionStamps sessions, TimeProvider time)
+public sealed partial class UserAdministration(UserStore users, AuditLog audit, SessionStamps sessions, SignInThrottle throttle, TimeProvider time)
 {
     public const int MaxAuditEntries = 500;
     public const string Refused = "Only an administrator may do this.";
@@ -93,6 +93,7 @@ public sealed partial class UserAdministration(UserStore users, AuditLog audit, 
             target.LockedUntil = null;
             target.FailedSignIns = 0;
             users.Update(target);
+            throttle.Forget(target.Name); // every address may try again
             audit.Write(admin, "user-unlocked", remoteAddress, target.Name);
         }
 
