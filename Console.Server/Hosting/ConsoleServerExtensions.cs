@@ -49,13 +49,13 @@ public static class ConsoleServerExtensions
         app.UseConsoleTransportSecurity();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
-        RequestTooLarge.UseRequestTooLarge(app); // 413 problem for a declared length over the endpoint's limit
         app.UseResponseCompression();
         app.UseStaticFiles(); // wwwroot (Leaflet, icon): public, served before routing so no endpoint (and no sign-in) is involved
         app.UseRouting();
         app.UseForbiddenPage();
         app.UseAuthentication();
         app.UseAuthorization();
+        RequestTooLarge.UseRequestTooLarge(app); // after routing (it reads the endpoint's own limit) and sign-in: 413 problem for a declared length over the limit
         app.UseCrossSiteWriteGuard();
         app.UseRateLimiter();
         app.UsePasswordChangeGate();

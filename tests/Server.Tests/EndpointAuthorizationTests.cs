@@ -217,7 +217,10 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         await using var anonymous = Hub(null);
 
         // OutageHub has no client-callable method (clients send nothing, api.md): each role may listen, none may call.
-        Assert.Empty(typeof(OutageHub).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly));
+        // (OnConnectedAsync/OnDisconnectedAsync are SignalR's lifecycle overrides, which clients cannot invoke.)
+        Assert.DoesNotContain(
+            typeof(OutageHub).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly),
+            m => m.GetBaseDefinition().DeclaringType != typeof(Microsoft.AspNetCore.SignalR.Hub));
         foreach (var connection in new[] { dispatcher, admin, dispatcherKey, adminKey })
         {
             await connection.StartAsync();
