@@ -118,7 +118,7 @@ public sealed partial class KillNineDurabilityTests : IDisposable
         const int Events = 2_000;
         const int HeldBack = 200; // sent after the server froze, so the kill certainly interrupts traffic
         var frames = new byte[Events][];
-        var acknowledged = new ConcurrentDictionary<ushort, bool>();
+        IReadOnlyCollection<ushort> acknowledged = [];
 
         using (var server = new ServerProcess(_folder.Path, topology))
         {
@@ -133,51 +133,10 @@ public sealed partial class KillNineDurabilityTests : IDisposable
                 frames[i] = MeterFrameWriter.Post(CoapType.Confirmable, (ushort)(i + 1), [0x01], apdu);
             }
 
-            using var udp = new UdpClient(AddressFamily.InterNetwork);
-            udp.Client.ReceiveBufferSize = 4 * 1024 * 1024;
-            udp.Connect(IPAddress.Loopback, port);
-            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var stopReceiving = new CancellationTokenSource();
-            var receiver = Task.Run(async () =>
-            {
-                while (!stopReceiving.IsCancellationRequested)
-                {
-                    var answer = (await udp.ReceiveAsync(stopReceiving.Token)).Buffer;
-                    if (CoapMessage.TryParse(answer, out var view) == CoapParseStatus.Ok && view.Code == CoapCode.Changed)
-                    {
-                        acknowledged[view.MessageId] = true;
-                        if (acknowledged.Count >= 200)
-                        {
-                            enough.TrySetResult();
-                        }
-                    }
-                }
-            });
-
-            foreach (var frame in frames[..^HeldBack])
-            {
-                await udp.SendAsync(frame);
-            }
-
-            await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            await server.FreezeAsync(); // in the middle: acknowledgements are still arriving
-            foreach (var frame in frames[^HeldBack..])
-            {
-                await udp.SendAsync(frame); // into the frozen server's socket: never acknowledged
-            }
-
-            server.KillNine();
-            await stopReceiving.CancelAsync();
-            try
-            {
-                await receiver; // ends by cancellation, or normally if it was between two receives
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            acknowledged = await SendAndKillNineMidTrafficAsync(server, port, frames, HeldBack);
         }
 
-        var ackedBeforeKill = acknowledged.Keys.ToHashSet();
+        var ackedBeforeKill = acknowledged.ToHashSet();
         Assert.True(ackedBeforeKill.Count >= 200);
         Assert.True(ackedBeforeKill.Count < Events, $"all {Events} events were acknowledged before the kill: it interrupted nothing");
 

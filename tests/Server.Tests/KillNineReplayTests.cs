@@ -25,7 +25,7 @@ public sealed partial class KillNineDurabilityTests
         const int Events = 2_000;
         const int HeldBack = 200; // sent after the server froze, so the kill certainly interrupts traffic
         static uint CounterOf(int i) => (uint)(i / Meters.Length) + 1; // event i: meter i % 4, its (i / 4 + 1)-th frame
-        var acknowledged = new ConcurrentDictionary<ushort, bool>();
+        IReadOnlyCollection<ushort> acknowledged = [];
         byte[] master;
 
         using (var server = new ServerProcess(_folder.Path, topology))
@@ -37,56 +37,15 @@ public sealed partial class KillNineDurabilityTests
                 .Select(i => EventFrame(master, i % Meters.Length, (uint)i + 1, CounterOf(i), (ushort)(i + 1), now))
                 .ToArray();
 
-            using var udp = new UdpClient(AddressFamily.InterNetwork);
-            udp.Client.ReceiveBufferSize = 4 * 1024 * 1024;
-            udp.Connect(IPAddress.Loopback, port);
-            var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var stopReceiving = new CancellationTokenSource();
-            var receiver = Task.Run(async () =>
-            {
-                while (!stopReceiving.IsCancellationRequested)
-                {
-                    var answer = (await udp.ReceiveAsync(stopReceiving.Token)).Buffer;
-                    if (CoapMessage.TryParse(answer, out var view) == CoapParseStatus.Ok && view.Code == CoapCode.Changed)
-                    {
-                        acknowledged[view.MessageId] = true;
-                        if (acknowledged.Count >= 200)
-                        {
-                            enough.TrySetResult();
-                        }
-                    }
-                }
-            });
-
-            foreach (var frame in frames[..^HeldBack])
-            {
-                await udp.SendAsync(frame);
-            }
-
-            await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            await server.FreezeAsync(); // mid-traffic, wherever the server was
-            foreach (var frame in frames[^HeldBack..])
-            {
-                await udp.SendAsync(frame); // into the frozen server's socket: never acknowledged
-            }
-
-            server.KillNine();
-            await stopReceiving.CancelAsync();
-            try
-            {
-                await receiver;
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            acknowledged = await SendAndKillNineMidTrafficAsync(server, port, frames, HeldBack);
         }
 
         // The kill interrupted the traffic: it came before every event sent had been acknowledged.
         Assert.True(acknowledged.Count < Events, $"all {Events} events were acknowledged before the kill: it interrupted nothing");
-        Assert.DoesNotContain(acknowledged.Keys, mid => mid > Events - HeldBack);
+        Assert.DoesNotContain(acknowledged, mid => mid > Events - HeldBack);
 
         // The highest counter meter M1 spent that the server acknowledged (so it is durable) before the kill.
-        uint spent = acknowledged.Keys.Select(mid => mid - 1).Where(i => i % Meters.Length == 0).Max(CounterOf);
+        uint spent = acknowledged.Select(mid => mid - 1).Where(i => i % Meters.Length == 0).Max(CounterOf);
 
         using (var server = new ServerProcess(_folder.Path, topology))
         {
@@ -134,5 +93,59 @@ public sealed partial class KillNineDurabilityTests
                 return view.Code;
             }
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="frames"/> (CON) to the server and kills it -9 in the middle of the traffic: once 200
+    /// are acknowledged the server is frozen, the last <paramref name="heldBack"/> frames go into its socket (they
+    /// can never be acknowledged), then it is killed. Returns the Message IDs acknowledged 2.04 before the kill.
+    /// </summary>
+    private static async Task<IReadOnlyCollection<ushort>> SendAndKillNineMidTrafficAsync(ServerProcess server, int port, byte[][] frames, int heldBack)
+    {
+        var acknowledged = new ConcurrentDictionary<ushort, bool>();
+        using var udp = new UdpClient(AddressFamily.InterNetwork);
+        udp.Client.ReceiveBufferSize = 4 * 1024 * 1024;
+        udp.Connect(IPAddress.Loopback, port);
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stopReceiving = new CancellationTokenSource();
+        var receiver = Task.Run(async () =>
+        {
+            while (!stopReceiving.IsCancellationRequested)
+            {
+                var answer = (await udp.ReceiveAsync(stopReceiving.Token)).Buffer;
+                if (CoapMessage.TryParse(answer, out var view) == CoapParseStatus.Ok && view.Code == CoapCode.Changed)
+                {
+                    acknowledged[view.MessageId] = true;
+                    if (acknowledged.Count >= 200)
+                    {
+                        enough.TrySetResult();
+                    }
+                }
+            }
+        });
+
+        foreach (var frame in frames[..^heldBack])
+        {
+            await udp.SendAsync(frame);
+        }
+
+        await enough.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await server.FreezeAsync(); // in the middle: acknowledgements are still arriving
+        foreach (var frame in frames[^heldBack..])
+        {
+            await udp.SendAsync(frame); // into the frozen server's socket: never acknowledged
+        }
+
+        server.KillNine();
+        await stopReceiving.CancelAsync();
+        try
+        {
+            await receiver; // ends by cancellation, or normally if it was between two receives
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return [.. acknowledged.Keys];
     }
 }
