@@ -16,6 +16,9 @@ internal sealed class BenchOptions
     public int Senders { get; private set; } = 1;
     public bool Profile { get; private set; }
     public bool NoWarmup { get; private set; }
+    public bool Server { get; private set; } // out of process: start the console, send from here, read /api/stats
+    public string? ServerCommand { get; private set; }
+    public int SettleMs { get; private set; } = 1500;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -31,6 +34,9 @@ internal sealed class BenchOptions
                 case "--nons": o.NonsOnly = true; break;
                 case "--profile": o.Profile = true; break;
                 case "--no-warmup": o.NoWarmup = true; break;
+                case "--server": o.Server = true; break;
+                case "--server-cmd": o.Server = true; o.ServerCommand = Next(); break;
+                case "--settle-ms": o.SettleMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--reps": o.Repetitions = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--con-every": o.ConEvery = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--duration": o.DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -50,6 +56,12 @@ internal sealed class BenchOptions
                           --duration S      soak mode: flood for S seconds with fresh counters, memory every 10 s
                           --profile         stage costs: Process, journal, index, socket shell (no full run)
                           --no-warmup       start the host with Hes:WarmupMs=0 and Correlation:WarmupMs=0 (cold-start comparison)
+                          --server          out of process: each repetition starts the console as users do
+                                            (dotnet run -c Release --project Console.Server, fresh data folder, free ports),
+                                            waits for /healthz, sends from this process, reads GET /api/stats
+                          --server-cmd CMD  as --server, with this command instead (e.g. the published binary);
+                                            the bench appends --urls, --Hes:Port, --Storage:Path, ... to it
+                          --settle-ms MS    --server: pause between /healthz answering and the storm (default 1500)
                         """);
                     Environment.Exit(0);
                     break;
@@ -62,7 +74,7 @@ internal sealed class BenchOptions
             o.ConEvery = 0;
         }
 
-        if (o.Events < 1 || o.Repetitions < 1 || o.ConEvery < 0)
+        if (o.Events < 1 || o.Repetitions < 1 || o.ConEvery < 0 || o.SettleMs < 0)
         {
             throw new ArgumentException("--events, --reps must be positive, --con-every not negative");
         }

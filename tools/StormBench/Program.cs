@@ -36,6 +36,11 @@ Console.WriteLine($"StormBench: {meters.Count} meters from {topology}; {Environm
 Console.WriteLine($"net.core.rmem_max = {Proc.RmemMax()} bytes; load average at start: {Proc.LoadAverage()}");
 Console.WriteLine($"Host started with --Validation:TransitAllowanceMs={options.TransitAllowanceMs} (frames are pre-built and pre-stamped; see README.md)");
 
+if (options.Server)
+{
+    return await ServerBench.RunAsync(options, topology, meters, (f, n, con) => BuildStorm(f, n, con, DateTimeOffset.UtcNow, counterBase: 0));
+}
+
 if (options.Profile)
 {
     return await Profile.RunAsync(options, topology, meters, (f, n, b) => BuildStorm(f, n, 0, DateTimeOffset.UtcNow, b));
