@@ -5,15 +5,22 @@ namespace OpsConsole.Tools.StormBench;
 /// <summary>Linux /proc readings: memory, kernel UDP drops, load average.</summary>
 internal static class Proc
 {
-    public static long StatusKb(string key)
+    /// <summary>A kB figure of <c>/proc/&lt;process&gt;/status</c> (this process by default); -1 when absent or the process is gone.</summary>
+    public static long StatusKb(string key, string process = "self")
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        try
         {
-            if (line.StartsWith(key + ":", StringComparison.Ordinal))
+            foreach (var line in File.ReadLines($"/proc/{process}/status"))
             {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                return long.Parse(parts[1], CultureInfo.InvariantCulture);
+                if (line.StartsWith(key + ":", StringComparison.Ordinal))
+                {
+                    var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    return long.Parse(parts[1], CultureInfo.InvariantCulture);
+                }
             }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
 
         return -1;

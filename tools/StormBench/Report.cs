@@ -48,7 +48,8 @@ internal static class Report
     public static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private static double Median(IEnumerable<double> values)
+    /// <summary>Median of the values that are numbers; NaN when there are none.</summary>
+    public static double Median(IEnumerable<double> values)
     {
         var v = values.Where(x => !double.IsNaN(x)).OrderBy(x => x).ToArray();
         if (v.Length == 0)

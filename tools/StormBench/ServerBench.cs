@@ -161,7 +161,7 @@ internal static partial class ServerBench
                 Overload = now.Overload - before.Overload,
                 RecordedRate = accepted / seconds,
                 ReceiveBuffer = receiveBuffer,
-                ServerRssMb = serverPid > 0 ? ProcStatusKb(serverPid, "VmHWM") / 1024.0 : double.NaN,
+                ServerRssMb = serverPid > 0 ? Proc.StatusKb("VmHWM", serverPid.ToString(CultureInfo.InvariantCulture)) / 1024.0 : double.NaN,
                 Load = load,
                 P50 = Report.Percentile(rtt, 0.50),
                 P99 = Report.Percentile(rtt, 0.99),
@@ -257,25 +257,6 @@ internal static partial class ServerBench
     [GeneratedRegex(@"\brb(\d+)")]
     private static partial Regex BufferPattern();
 
-    private static long ProcStatusKb(int pid, string key)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith(key + ":", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return -1;
-    }
-
     private static int FreePort(SocketType type, ProtocolType protocol)
     {
         using var s = new Socket(AddressFamily.InterNetwork, type, protocol);
@@ -316,19 +297,13 @@ internal static partial class ServerBench
             return;
         }
 
-        static double Median(IEnumerable<double> v)
-        {
-            var a = v.Order().ToArray();
-            return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
-        }
-
-        System.Console.WriteLine($"  sent/s            median {Median(ok.Select(r => r.SendRate)):N0}, worst {ok.Min(r => r.SendRate):N0}");
-        System.Console.WriteLine($"  recorded/s        median {Median(ok.Select(r => r.RecordedRate)):N0}, worst {ok.Min(r => r.RecordedRate):N0}");
-        System.Console.WriteLine($"  lost              median {Median(ok.Select(r => (double)r.Lost)):N0}, worst {ok.Max(r => r.Lost):N0} (kernelDropped total {ok.Sum(r => r.KernelDropped):N0}, overload total {ok.Sum(r => r.Overload):N0})");
+        System.Console.WriteLine($"  sent/s            median {Report.Median(ok.Select(r => r.SendRate)):N0}, worst {ok.Min(r => r.SendRate):N0}");
+        System.Console.WriteLine($"  recorded/s        median {Report.Median(ok.Select(r => r.RecordedRate)):N0}, worst {ok.Min(r => r.RecordedRate):N0}");
+        System.Console.WriteLine($"  lost              median {Report.Median(ok.Select(r => (double)r.Lost)):N0}, worst {ok.Max(r => r.Lost):N0} (kernelDropped total {ok.Sum(r => r.KernelDropped):N0}, overload total {ok.Sum(r => r.Overload):N0})");
         System.Console.WriteLine($"  lossless          {ok.Count(r => r.Lost == 0)} of {ok.Count}");
-        System.Console.WriteLine($"  healthy after     median {Median(ok.Select(r => r.HealthySeconds)):F1} s, worst {ok.Max(r => r.HealthySeconds):F1} s");
+        System.Console.WriteLine($"  healthy after     median {Report.Median(ok.Select(r => r.HealthySeconds)):F1} s, worst {ok.Max(r => r.HealthySeconds):F1} s");
         System.Console.WriteLine($"  receive buffer    {string.Join(", ", ok.Select(r => r.ReceiveBuffer).Distinct())} bytes granted (ss skmem rb); net.core.rmem_max {Proc.RmemMax()}");
-        System.Console.WriteLine($"  server peak RSS   median {Median(ok.Select(r => r.ServerRssMb)):N0} MB");
+        System.Console.WriteLine($"  server peak RSS   median {Report.Median(ok.Select(r => r.ServerRssMb)):N0} MB");
     }
 }
 
