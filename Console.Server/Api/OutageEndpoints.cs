@@ -116,8 +116,5 @@ public static class OutageEndpoints
         return endpoints;
     }
 
-    private static Guid? GuidOf(Gis.Topology.NetworkTopology net, string meterId) =>
-        net.TryGetMeter(meterId, out int m) ? net[m].Guid : Guid.TryParse(meterId, out var g) ? g : null;
-
     public sealed record ParentBody(string? Transformer);
 }
