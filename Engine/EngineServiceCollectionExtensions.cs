@@ -60,6 +60,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<EventStore>();
         services.AddSingleton<EventProcessorLog>();
         services.AddSingleton<IngestContextFactory>();
+        services.AddSingleton<EventIndexer>();
+        services.AddSingleton<JournalWriter>();
         services.AddSingleton<UdpIngestService>();
         services.AddHostedService(sp => sp.GetRequiredService<UdpIngestService>()); // after the network is loaded
     }
