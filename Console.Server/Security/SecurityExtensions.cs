@@ -25,6 +25,7 @@ public static class SecurityExtensions
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyFailureLog>();
+        services.AddSingleton<WebTelemetry>();
         services.AddSingleton<LogThrottle>();
         services.TryAddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<ConsoleUser>, Microsoft.AspNetCore.Identity.PasswordHasher<ConsoleUser>>();
         services.AddSingleton<UserStore>();
@@ -159,7 +160,7 @@ public static class SecurityExtensions
         return Task.CompletedTask;
     }
 
-    private static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs");
+    private static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/metrics");
 
     private static bool IsAllowedBeforePasswordChange(PathString path) =>
         path.StartsWithSegments("/account") || path.StartsWithSegments("/signin") || path.StartsWithSegments("/_framework")

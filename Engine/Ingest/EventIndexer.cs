@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Engine.Storage.Events;
@@ -9,7 +10,7 @@ namespace OpsConsole.Engine.Ingest;
 /// <see cref="JournalWriter"/>. The events are durable in the journal already, so the indexer may fall
 /// behind or fail without losing any: what it skips is indexed from the journal later.
 /// </summary>
-public sealed partial class EventIndexer(EventStore store, ILogger<EventIndexer> logger)
+public sealed partial class EventIndexer
 {
     /// <summary>Batches waiting at most; more are left to the journal (see <see cref="Enqueue"/>).</summary>
     public const int QueueCapacity = 64;
@@ -23,7 +24,17 @@ public sealed partial class EventIndexer(EventStore store, ILogger<EventIndexer>
         SingleReader = true,
     });
 
+    private readonly EventStore _store;
+    private readonly ILogger<EventIndexer> _logger;
     private long _skipped;
+
+    public EventIndexer(EventStore store, IngestTelemetry telemetry, ILogger<EventIndexer> logger)
+    {
+        ArgumentNullException.ThrowIfNull(telemetry);
+        _store = store;
+        _logger = logger;
+        telemetry.ObserveIndexQueue(() => QueueDepth);
+    }
 
     /// <summary>Journaled batches waiting to be indexed.</summary>
     public int QueueDepth => _queue.Reader.Count;
@@ -33,7 +44,7 @@ public sealed partial class EventIndexer(EventStore store, ILogger<EventIndexer>
     {
         if (!_queue.Writer.TryWrite([.. events]))
         {
-            LogIndexBehind(logger, events.Count, Interlocked.Add(ref _skipped, events.Count));
+            LogIndexBehind(_logger, events.Count, Interlocked.Add(ref _skipped, events.Count));
         }
     }
 
@@ -67,12 +78,14 @@ public sealed partial class EventIndexer(EventStore store, ILogger<EventIndexer>
         bool failed = false;
         while (true)
         {
+            using var activity = IngestTelemetry.Source.StartActivity("index");
+            activity?.SetTag("events", pending.Count);
             try
             {
-                store.IndexBatch(pending);
+                _store.IndexBatch(pending);
                 if (failed && Interlocked.Exchange(ref _skipped, 0) > 0)
                 {
-                    store.Recover(); // batches skipped while failing: from the journal now, not at the next start
+                    _store.Recover(); // batches skipped while failing: from the journal now, not at the next start
                 }
 
                 return;
@@ -80,9 +93,10 @@ public sealed partial class EventIndexer(EventStore store, ILogger<EventIndexer>
             catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
             {
                 // The events are in the journal: nothing is lost, only not yet queryable.
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 if (!failed)
                 {
-                    LogIndexFault(logger, ex, pending.Count);
+                    LogIndexFault(_logger, ex, pending.Count);
                 }
 
                 failed = true;

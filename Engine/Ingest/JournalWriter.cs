@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -16,12 +17,7 @@ namespace OpsConsole.Engine.Ingest;
 /// engine) and hands the batch to the <see cref="EventIndexer"/>. Runs on a dedicated thread started by
 /// <see cref="UdpIngestService"/>; the receive loops give it events through <see cref="TryEnqueue"/>.
 /// </summary>
-public sealed partial class JournalWriter(
-    EventStore store,
-    EventIndexer indexer,
-    ILogger<JournalWriter> logger,
-    IAcceptedEventSink? accepted = null,
-    JournalWriterOptions? options = null)
+public sealed partial class JournalWriter
 {
     public const int MaxBatch = 1024;
 
@@ -32,11 +28,31 @@ public sealed partial class JournalWriter(
     // event is then abandoned (its key and counter released) and counted ERR_OVERLOAD without an
     // answer: a CON meter retries, a NON is logged as lost. FullMode.Wait is what makes TryWrite
     // return false when full; DropWrite would report success and lose the event silently.
-    private readonly Channel<PendingEvent> _queue = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions((options ?? JournalWriterOptions.Default).QueueCapacity)
+    private readonly Channel<PendingEvent> _queue;
+    private readonly EventStore _store;
+    private readonly EventIndexer _indexer;
+    private readonly IngestTelemetry _telemetry;
+    private readonly ILogger<JournalWriter> _logger;
+    private readonly IAcceptedEventSink? _accepted;
+    private readonly JournalWriterOptions? _options;
+
+    public JournalWriter(EventStore store, EventIndexer indexer, IngestTelemetry telemetry, ILogger<JournalWriter> logger,
+        IAcceptedEventSink? accepted = null, JournalWriterOptions? options = null)
     {
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = true,
-    });
+        ArgumentNullException.ThrowIfNull(telemetry);
+        _store = store;
+        _indexer = indexer;
+        _telemetry = telemetry;
+        _logger = logger;
+        _accepted = accepted;
+        _options = options;
+        _queue = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions((options ?? JournalWriterOptions.Default).QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        telemetry.ObserveJournalQueue(() => QueueDepth);
+    }
 
     /// <summary>Accepted events waiting for the journal.</summary>
     public int QueueDepth => _queue.Reader.Count;
@@ -64,22 +80,27 @@ public sealed partial class JournalWriter(
                 events.Add(item.Event);
             }
 
+            using var activity = IngestTelemetry.Source.StartActivity("journal.append");
+            activity?.SetTag("events", events.Count);
             try
             {
-                options?.BeforeAppend?.Invoke(events.Count);
-                store.Journal.AppendBatch(events); // one write, one fsync: durable from here
+                _options?.BeforeAppend?.Invoke(events.Count);
+                long started = Stopwatch.GetTimestamp();
+                _store.Journal.AppendBatch(events); // one write, one fsync: durable from here
+                _telemetry.RecordFsync(Stopwatch.GetElapsedTime(started));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
             {
                 // Not durable, so no 2.04: a CON is told 5.03 + Max-Age and sends the event again (disk full and the like).
-                LogJournalFault(logger, ex, batch.Count);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                LogJournalFault(_logger, ex, batch.Count);
                 foreach (var p in batch)
                 {
                     context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed: " + ex.Message, p.Ack is not null);
                     if (p.Ack is { Length: >= 4 } ack
                         && CoapMessage.TryWriteServiceUnavailable(retry, p.MessageId, ack.AsSpan(4, Math.Min(ack[0] & 0x0F, ack.Length - 4)), RetryAfterSeconds, out int n))
                     {
-                        UdpIngestService.Send(p.Socket, retry.AsSpan(0, n), p.Source, logger);
+                        UdpIngestService.Send(p.Socket, retry.AsSpan(0, n), p.Source, _logger);
                     }
                 }
 
@@ -91,15 +112,15 @@ public sealed partial class JournalWriter(
                 context.Commit(p.Event, p.Endpoint, p.MessageId, p.Ack);
                 if (p.Ack is not null)
                 {
-                    UdpIngestService.Send(p.Socket, p.Ack, p.Source, logger);
+                    UdpIngestService.Send(p.Socket, p.Ack, p.Source, _logger);
                 }
             }
 
-            accepted?.Accept(events); // durable and committed: correlate (may block, never drops; see CorrelationService)
-            indexer.Enqueue(events);
+            _accepted?.Accept(events); // durable and committed: correlate (may block, never drops; see CorrelationService)
+            _indexer.Enqueue(events);
         }
 
-        indexer.Complete();
+        _indexer.Complete();
     }
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Journal write of {Count} events failed; they were not acknowledged")]
