@@ -60,6 +60,9 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<EventStore>();
         services.AddSingleton<EventProcessorLog>();
         services.AddSingleton<IngestContextFactory>();
+        services.AddSingleton<IngestTelemetry>();
+        services.AddSingleton<EventIndexer>();
+        services.AddSingleton<JournalWriter>();
         services.AddSingleton<UdpIngestService>();
         services.AddHostedService(sp => sp.GetRequiredService<UdpIngestService>()); // after the network is loaded
     }
@@ -72,6 +75,8 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<IAcceptedEventSink>(sp => sp.GetRequiredService<CorrelationService>());
         services.AddSingleton<IOutageFeed>(sp => sp.GetRequiredService<CorrelationService>());
         services.AddHostedService(sp => sp.GetRequiredService<CorrelationService>());
+        services.AddSingleton<CorrelationTelemetry>();
+        services.AddHostedService(sp => sp.GetRequiredService<CorrelationTelemetry>()); // so its instruments exist from the start
     }
 
     private static void AddValidated<TOptions, TValidator>(IServiceCollection services, string section)

@@ -40,6 +40,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<OpsConsole.Console.Server.Hubs.HubListeners>();
         services.AddHostedService<OpsConsole.Console.Server.Hubs.OutageHubPublisher>();
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddConsoleObservability(configuration);
         return services;
     }
 
@@ -68,6 +69,7 @@ public static class ConsoleServerExtensions
         app.MapOutageApi();
         app.MapTopologyApi();
         app.MapAccountEndpoints();
+        app.MapConsoleMetrics();
         app.MapHub<OpsConsole.Console.Server.Hubs.OutageHub>(OpsConsole.Console.Server.Hubs.OutageHub.Path).RequireAuthorization(Roles.ReadPolicy);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client.Map;
-using OpsConsole.Console.Server.Hosting;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.Topology;

@@ -34,9 +34,10 @@ public static class AccountEndpoints
     public const int MaxFieldLength = 2048;
 
     private static async Task<IResult> SignInAsync(
-        HttpContext http, SignInService signIn, AuditLog audit, SessionStamps sessions, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
+        HttpContext http, SignInService signIn, AuditLog audit, SessionStamps sessions, WebTelemetry telemetry, [FromForm(Name = "user")] string? user, [FromForm(Name = "password")] string? password,
         [FromForm(Name = "returnUrl")] string? returnUrl)
     {
+        using var activity = WebTelemetry.Source.StartActivity("sign-in");
         SignInCheck check;
         try
         {
@@ -46,16 +47,19 @@ public static class AccountEndpoints
         {
             // The attempt cannot be recorded (disk full): a failure count that is not kept would weaken the lockout.
             audit.Write((user ?? "").Trim(), "sign-in-unavailable", Remote(http), "could not be recorded: " + ex.Message);
+            telemetry.SignIn("unavailable");
             return StorageUnavailable();
         }
 
         if (check.Outcome != SignInOutcome.Success || check.User is not { } u)
         {
             string error = check.Outcome == SignInOutcome.LockedOut ? "locked" : "failed";
+            telemetry.SignIn(check.Outcome == SignInOutcome.LockedOut ? "locked_out" : "failed");
             return Results.Redirect($"/signin?error={error}&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
         }
 
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(u, sessions)).ConfigureAwait(false);
+        telemetry.SignIn("success");
         return Results.Redirect(u.MustChangePassword ? "/account/password" : LocalOrRoot(returnUrl));
     }
 

@@ -61,11 +61,12 @@ public sealed class ApiKeyAuthenticationHandler(
 }
 
 /// <summary>The log of refused API keys (see <see cref="ApiKeyAuthenticationHandler"/>): throttled per remote address, never the key.</summary>
-public sealed partial class ApiKeyFailureLog(LogThrottle throttle, ILogger<ApiKeyFailureLog> logger)
+public sealed partial class ApiKeyFailureLog(LogThrottle throttle, ILogger<ApiKeyFailureLog> logger, WebTelemetry telemetry)
 {
     public void Refused(HttpContext context, string? presented)
     {
         ArgumentNullException.ThrowIfNull(context);
+        telemetry.ApiKeyRefused();
         string remote = context.Connection.RemoteIpAddress?.ToString() ?? "";
         if (!throttle.ShouldLog("api-key\n" + remote, out int suppressed))
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpsConsole.Console.Server.Security.Administration;
 using OpsConsole.Console.Server.Security.Circuits;
 using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
@@ -24,6 +25,7 @@ public static class SecurityExtensions
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyFailureLog>();
+        services.AddSingleton<WebTelemetry>();
         services.AddSingleton<LogThrottle>();
         services.TryAddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<ConsoleUser>, Microsoft.AspNetCore.Identity.PasswordHasher<ConsoleUser>>();
         services.AddSingleton<UserStore>();
@@ -158,7 +160,7 @@ public static class SecurityExtensions
         return Task.CompletedTask;
     }
 
-    private static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs");
+    private static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/metrics");
 
     private static bool IsAllowedBeforePasswordChange(PathString path) =>
         path.StartsWithSegments("/account") || path.StartsWithSegments("/signin") || path.StartsWithSegments("/_framework")

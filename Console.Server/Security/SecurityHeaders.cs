@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using OpsConsole.Console.Server.Hosting;
+using OpsConsole.Console.Server.Map;
 
 namespace OpsConsole.Console.Server.Security;
 

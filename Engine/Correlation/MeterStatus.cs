@@ -1,4 +1,4 @@
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 
 namespace OpsConsole.Engine.Correlation;
 

@@ -1,5 +1,5 @@
 using OpsConsole.Engine.Configuration;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Gis.Topology;
 

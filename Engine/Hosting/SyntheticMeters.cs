@@ -1,5 +1,5 @@
 using NetTopologySuite.Geometries;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Engine.Hosting;

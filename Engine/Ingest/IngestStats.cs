@@ -98,6 +98,21 @@ public sealed class IngestStats
         }
     }
 
+    /// <summary>Datagrams received so far (every outcome, and those still in flight).</summary>
+    public long ReceivedCount => Volatile.Read(ref _received);
+
+    /// <summary>Events recorded so far.</summary>
+    public long AcceptedCount => Volatile.Read(ref _accepted);
+
+    /// <summary>Duplicates (events already recorded, CoAP retransmissions) so far.</summary>
+    public long DuplicateCount => Volatile.Read(ref _duplicates);
+
+    /// <summary>Datagrams without an event by design (ping, non-final block) so far.</summary>
+    public long ControlCount => Volatile.Read(ref _control);
+
+    /// <summary>Datagrams rejected for <paramref name="reason"/> so far, without building a snapshot (for the metrics).</summary>
+    public long RejectedCount(RejectReason reason) => Volatile.Read(ref _rejected[(int)reason]);
+
     /// <summary>Datagrams received and rejected so far, without building a snapshot (for once-a-second rates).</summary>
     public (long Received, long Rejected) Totals()
     {

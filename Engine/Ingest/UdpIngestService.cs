@@ -1,38 +1,32 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
-using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Ingest.Processing;
-using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Storage.Events;
 
 namespace OpsConsole.Engine.Ingest;
 
 /// <summary>
-/// The head-end's front door: CoAP over UDP on <c>Hes:Port</c>. A thin socket shell around
-/// <see cref="DatagramProcessor"/>:
-/// <list type="number">
-/// <item>receive loops, one per core, each with its own processor (the AES-GCM decoder is not thread-safe);</item>
-/// <item>a writer that takes every event waiting (group commit, up to <see cref="MaxBatch"/>), appends them to the
-///   journal with one fsync, and only then acknowledges the CONs (wire-format.md: accepted = durably recorded);</item>
-/// <item>an indexer that puts journaled events into LiteDB for queries;</item>
-/// <item>after each committed batch, one call to <see cref="IAcceptedEventSink.Accept"/> (the correlation engine).</item>
-/// </list>
+/// The head-end's front door: CoAP over UDP on <c>Hes:Port</c>. The socket shell: it binds the sockets and
+/// runs the receive loops, one per core, each with its own <see cref="DatagramProcessor"/> (the AES-GCM decoder
+/// is not thread-safe), and hands every accepted event to the <see cref="JournalWriter"/>, which appends,
+/// acknowledges, hands to correlation and to the <see cref="EventIndexer"/>. It starts and stops both loops
+/// and samples the kernel's drop counter once a second.
 /// Nothing is dropped silently: every datagram is counted in <see cref="IngestStats"/> under one outcome.
 /// </summary>
 public sealed partial class UdpIngestService(
     IOptions<HesOptions> hes,
     IngestContextFactory contexts,
     EventStore store,
-    ILogger<UdpIngestService> logger,
-    IAcceptedEventSink? accepted = null,
-    JournalWriterOptions? writer = null) : IHostedService, IAsyncDisposable
+    JournalWriter journal,
+    EventIndexer indexer,
+    ILogger<UdpIngestService> logger) : IHostedService, IAsyncDisposable
 {
-    public const int MaxBatch = 1024;
+    /// <summary>Events per journal append at most (<see cref="JournalWriter.MaxBatch"/>).</summary>
+    public const int MaxBatch = JournalWriter.MaxBatch;
 
     /// <summary>
     /// GCM cache slots per receive worker: ~5.6 MiB each. A co-op's whole meter set fits, so a power-up
@@ -42,29 +36,9 @@ public sealed partial class UdpIngestService(
     public const int CipherSlotsPerWorker = 4096;
     public const int ReceiveBufferBytes = 8 * 1024 * 1024;
 
-    /// <summary>Max-Age of the 5.03 sent to a CON whose event the journal could not write (the disk refuses).</summary>
-    public const uint RetryAfterSeconds = 10;
+    /// <summary>Max-Age of the 5.03 sent to a CON whose event the journal could not write (<see cref="JournalWriter.RetryAfterSeconds"/>).</summary>
+    public const uint RetryAfterSeconds = JournalWriter.RetryAfterSeconds;
 
-    // Overflow policy (events waiting for the journal): a full queue means the disk stalls. The
-    // event is then abandoned (its key and counter released) and counted ERR_OVERLOAD without an
-    // answer: a CON meter retries, a NON is logged as lost. FullMode.Wait is what makes TryWrite
-    // return false when full; DropWrite would report success and lose the event silently.
-    private readonly Channel<PendingEvent> _toJournal = Channel.CreateBounded<PendingEvent>(new BoundedChannelOptions((writer ?? JournalWriterOptions.Default).QueueCapacity)
-    {
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = true,
-    });
-
-    // Overflow policy (journaled events waiting for LiteDB): they are durable already, so when
-    // storing falls behind (one LiteDB document per batch) a batch is left to the journal and
-    // stored at the next start; the skipped count is logged. Bounded so memory stays flat.
-    private readonly Channel<RecordedEvent[]> _toIndex = Channel.CreateBounded<RecordedEvent[]>(new BoundedChannelOptions(64)
-    {
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = true,
-    });
-
-    private long _indexSkipped;
     private long _dropBaseline;
 
     private readonly CancellationTokenSource _stopping = new();
@@ -83,6 +57,14 @@ public sealed partial class UdpIngestService(
     public bool IsListening => _sockets.Count > 0 && _loops.Count > 0 && _loops.TrueForAll(t => !t.IsCompleted);
 
     public IngestContext Context => _context ?? throw new InvalidOperationException("the listener has not started");
+
+    /// <summary>The receive buffer of the listener's sockets as the OS reports it (Linux: twice the usable bytes); 0 before start.</summary>
+    public int ReceiveBufferSize => _sockets.Count > 0 ? _sockets[0].ReceiveBufferSize : 0;
+
+    /// <summary>The loops that have ended (faulted or completed) while the listener should run: empty when all run.</summary>
+    public IReadOnlyList<string> StoppedLoops() =>
+        [.. _loops.Select((t, i) => (t, i)).Where(x => x.t.IsCompleted)
+            .Select(x => $"loop {x.i} {x.t.Status}: {x.t.Exception?.GetBaseException().GetType().Name} {x.t.Exception?.GetBaseException().Message}")];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -117,8 +99,9 @@ public sealed partial class UdpIngestService(
             _loops.Add(Task.Factory.StartNew(() => ReceiveLoop(socket, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
 
-        _loops.Add(Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        _loops.Add(Task.Run(IndexLoopAsync, CancellationToken.None));
+        var context = _context;
+        _loops.Add(Task.Factory.StartNew(() => journal.Run(context), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        _loops.Add(Task.Run(() => indexer.RunAsync(context.Time, _stopping.Token), CancellationToken.None)); // on stop, pending indexing is left to the next start's recovery
         _dropBaseline = KernelDrops.Read(LocalEndPoint!.Port) ?? 0;
         _purge = _context.Time.CreateTimer(_ =>
         {
@@ -250,14 +233,14 @@ public sealed partial class UdpIngestService(
 
         if (result.SendNow)
         {
-            Send(socket, response.AsSpan(0, result.ResponseLength), source);
+            Send(socket, response.AsSpan(0, result.ResponseLength), source, logger);
         }
 
         if (result.Outcome == DatagramOutcome.Persist && result.Event is { } recorded)
         {
             var ack = result.SendAfterDurable ? response.AsSpan(0, result.ResponseLength).ToArray() : null;
             var pending = new PendingEvent(recorded, source, socket, result.Source, result.MessageId, ack);
-            if (!_toJournal.Writer.TryWrite(pending))
+            if (!journal.TryEnqueue(pending))
             {
                 _context!.RejectOverloaded(recorded, result.Source, result.MessageId, "journal queue full", result.IsConfirmable);
             }
@@ -282,138 +265,8 @@ public sealed partial class UdpIngestService(
         }
     }
 
-    private void WriteLoop()
-    {
-        var context = _context!;
-        var batch = new List<PendingEvent>(MaxBatch);
-        var events = new List<RecordedEvent>(MaxBatch);
-        var retry = new byte[32];
-        // A dedicated thread blocks here; there is nothing else for it to do.
-        while (_toJournal.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            batch.Clear();
-            events.Clear();
-            while (batch.Count < MaxBatch && _toJournal.Reader.TryRead(out var item))
-            {
-                batch.Add(item);
-                events.Add(item.Event);
-            }
-
-            try
-            {
-                writer?.BeforeAppend?.Invoke(events.Count);
-                store.Journal.AppendBatch(events); // one write, one fsync: durable from here
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
-            {
-                // Not durable, so no 2.04: a CON is told 5.03 + Max-Age and sends the event again (disk full and the like).
-                LogJournalFault(logger, ex, batch.Count);
-                foreach (var p in batch)
-                {
-                    context.RejectOverloaded(p.Event, p.Endpoint, p.MessageId, "journal write failed: " + ex.Message, p.Ack is not null);
-                    if (p.Ack is { Length: >= 4 } ack
-                        && CoapMessage.TryWriteServiceUnavailable(retry, p.MessageId, ack.AsSpan(4, Math.Min(ack[0] & 0x0F, ack.Length - 4)), RetryAfterSeconds, out int n))
-                    {
-                        Send(p.Socket, retry.AsSpan(0, n), p.Source);
-                    }
-                }
-
-                continue;
-            }
-
-            foreach (var p in batch)
-            {
-                context.Commit(p.Event, p.Endpoint, p.MessageId, p.Ack);
-                if (p.Ack is not null)
-                {
-                    Send(p.Socket, p.Ack, p.Source);
-                }
-            }
-
-            accepted?.Accept(events); // durable and committed: correlate (may block, never drops; see CorrelationService)
-            if (!_toIndex.Writer.TryWrite([.. events]))
-            {
-                LogIndexBehind(logger, events.Count, Interlocked.Add(ref _indexSkipped, events.Count));
-            }
-        }
-
-        _toIndex.Writer.TryComplete();
-    }
-
-    private async Task IndexLoopAsync()
-    {
-        var pending = new List<RecordedEvent>(MaxBatch * 4);
-        var ct = _stopping.Token; // on stop, pending indexing is left to the next start's recovery
-        while (!ct.IsCancellationRequested && await WaitToIndexAsync(ct).ConfigureAwait(false))
-        {
-            pending.Clear();
-            while (pending.Count < MaxBatch * 4 && _toIndex.Reader.TryRead(out var events))
-            {
-                pending.AddRange(events);
-            }
-
-            await IndexDurablyAsync(pending, ct).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Stores journaled events in LiteDB; while that fails (disk full: LiteDB reopens itself, see LiteStore) the
-    /// batch is kept and tried again after a back-off, so indexing resumes by itself when space returns. Batches
-    /// skipped meanwhile (queue full) are then put back from the journal.
-    /// </summary>
-    private async Task IndexDurablyAsync(List<RecordedEvent> pending, CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(250);
-        bool failed = false;
-        while (true)
-        {
-            try
-            {
-                store.IndexBatch(pending);
-                if (failed && Interlocked.Exchange(ref _indexSkipped, 0) > 0)
-                {
-                    store.Recover(); // batches skipped while failing: from the journal now, not at the next start
-                }
-
-                return;
-            }
-            catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
-            {
-                // The events are in the journal: nothing is lost, only not yet queryable.
-                if (!failed)
-                {
-                    LogIndexFault(logger, ex, pending.Count);
-                }
-
-                failed = true;
-            }
-
-            try
-            {
-                await Task.Delay(delay, _context!.Time, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return; // stopping: the next start's recovery indexes them
-            }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-        }
-    }
-
-    private async Task<bool> WaitToIndexAsync(CancellationToken ct)
-    {
-        try
-        {
-            return await _toIndex.Reader.WaitToReadAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private void Send(Socket socket, ReadOnlySpan<byte> datagram, IPEndPoint destination)
+    /// <summary>Sends one datagram; a failure is logged, not thrown (the meter retries a CON).</summary>
+    internal static void Send(Socket socket, ReadOnlySpan<byte> datagram, IPEndPoint destination, ILogger logger)
     {
         try
         {
@@ -439,7 +292,7 @@ public sealed partial class UdpIngestService(
         await _stopping.CancelAsync().ConfigureAwait(false); // receive loops see it within BatchReceiver.IdlePoll
         _purge?.Dispose();
         _sockets.ForEach(s => s.Dispose()); // ACKs still queued are lost; their events are durable
-        _toJournal.Writer.TryComplete();
+        journal.Complete();
         await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
         if (_context is not null)
         {
@@ -454,8 +307,6 @@ public sealed partial class UdpIngestService(
         _stopping.Dispose();
         await ValueTask.CompletedTask.ConfigureAwait(false);
     }
-
-    private sealed record PendingEvent(RecordedEvent Event, IPEndPoint Source, Socket Socket, CoapEndpoint Endpoint, ushort MessageId, byte[]? Ack);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
         Message = "CoAP listener on UDP port {Port} (receive buffer {BufferBytes} bytes, {Sockets} sockets); journal holds {Records} events, {Reinserted} re-indexed")]
@@ -478,16 +329,6 @@ public sealed partial class UdpIngestService(
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Processing a datagram from {Source} failed; the listener goes on")]
     private static partial void LogProcessingFault(ILogger logger, Exception ex, string source);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Journal write of {Count} events failed; they were not acknowledged")]
-    private static partial void LogJournalFault(ILogger logger, Exception ex, int count);
-
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Indexing {Count} journaled events failed; retrying (they are durable in the journal)")]
-    private static partial void LogIndexFault(ILogger logger, Exception ex, int count);
-
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning,
-        Message = "Indexing is behind: {Count} journaled events left to the next start's re-index ({Total} so far); they are durable in the journal")]
-    private static partial void LogIndexBehind(ILogger logger, int count, long total);
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Sending a response to {Destination} failed: {Error}")]
     private static partial void LogSendFault(ILogger logger, string error, string destination);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;

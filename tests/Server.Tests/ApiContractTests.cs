@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 
 namespace OpsConsole.Server.Tests;

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Storage.Events;
 

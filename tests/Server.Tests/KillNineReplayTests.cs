@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 
 namespace OpsConsole.Server.Tests;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Client.Pages;
-using OpsConsole.Console.Server.Hosting;
 using OpsConsole.Console.Server.Map;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;

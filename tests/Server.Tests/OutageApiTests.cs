@@ -4,9 +4,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 
 namespace OpsConsole.Server.Tests;

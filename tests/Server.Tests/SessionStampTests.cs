@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using OpsConsole.Console.Server.Security.Administration;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;

@@ -1,11 +1,11 @@
 using System.Net.Sockets;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Storage.Events;
 

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using OpsConsole.Console.Server.Hosting;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 
 namespace OpsConsole.Server.Tests;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 using OpsConsole.Gis.GeoJson;
 using OpsConsole.Gis.Topology;

@@ -1,5 +1,5 @@
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 
 namespace OpsConsole.Tools.AmiTestUtility;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 
 namespace OpsConsole.Tools.AmiTestUtility;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 
 namespace OpsConsole.Tools.AmiTestUtility;

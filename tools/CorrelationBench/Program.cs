@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Gis.GeoJson;
 using OpsConsole.Gis.Topology;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Console.Server.Hosting;
@@ -158,8 +157,8 @@ static async Task<RepResult> RunRepetitionAsync(BenchOptions o, string topology,
     }
 
     await sender;
-    int indexBacklog = host.QueueLength("_toIndex");
-    int journalQueue = host.QueueLength("_toJournal");
+    int indexBacklog = host.IndexQueue;
+    int journalQueue = host.JournalQueue;
     string health = host.LoopHealth();
     if (health.Length > 0 || journalQueue > 0)
     {
@@ -299,12 +298,14 @@ static Storm BuildStorm(FrameFactory factory, int events, int conEvery, DateTime
 internal sealed class Host : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly IngestGauges _gauges;
 
     private Host(WebApplication app, string keyFile)
     {
         _app = app;
         KeyFile = keyFile;
         Service = app.Services.GetRequiredService<UdpIngestService>();
+        _gauges = new IngestGauges(app.Services.GetRequiredService<IngestTelemetry>().Meter);
         Stats = Service.Context.Stats;
         Target = new IPEndPoint(IPAddress.Loopback, Service.LocalEndPoint!.Port);
     }
@@ -319,9 +320,8 @@ internal sealed class Host : IAsyncDisposable
 
     public IPEndPoint Target { get; }
 
-    /// <summary>SO_RCVBUF of the product's socket as Linux reports it (twice the usable bytes), read by reflection: the product does not expose it.</summary>
-    public int EffectiveReceiveBuffer =>
-        typeof(UdpIngestService).GetField("_sockets", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(Service) is List<Socket> { Count: > 0 } s ? s[0].ReceiveBufferSize : -1;
+    /// <summary>SO_RCVBUF of the product's socket as Linux reports it (twice the usable bytes).</summary>
+    public int EffectiveReceiveBuffer => Service.ReceiveBufferSize;
 
     public static async Task<Host> StartAsync(string folder, string topology, int transitMs, bool warmup = true)
     {
@@ -340,38 +340,19 @@ internal sealed class Host : IAsyncDisposable
         return new Host(app, keyFile);
     }
 
-    /// <summary>Items waiting in one of the service's private channels (<c>_toJournal</c>, <c>_toIndex</c>), read by reflection; -1 when unknown.</summary>
-    public int QueueLength(string field)
-    {
-        var channel = typeof(UdpIngestService).GetField(field, BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(Service);
-        var reader = channel?.GetType().GetProperty("Reader")?.GetValue(channel);
-        try
-        {
-            var count = reader?.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).FirstOrDefault(p => p.Name == "Count");
-            return count?.GetValue(reader) is int n ? n : -1;
-        }
-        catch (TargetInvocationException)
-        {
-            return -1;
-        }
-    }
+    /// <summary>Accepted events waiting for the journal: the product's <c>opsconsole.ingest.journal.queue.depth</c> gauge.</summary>
+    public int JournalQueue => (int)_gauges.Read(IngestTelemetry.JournalQueue);
 
-    /// <summary>Faulted or completed loops of the service (by reflection on <c>_loops</c>): "" when all run.</summary>
-    public string LoopHealth()
-    {
-        if (typeof(UdpIngestService).GetField("_loops", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(Service) is not List<Task> loops)
-        {
-            return "?";
-        }
+    /// <summary>Journaled batches waiting to be indexed: the product's <c>opsconsole.ingest.index.queue.depth</c> gauge.</summary>
+    public int IndexQueue => (int)_gauges.Read(IngestTelemetry.IndexQueue);
 
-        return string.Join("; ", loops.Select((t, i) => (t, i)).Where(x => x.t.IsCompleted)
-            .Select(x => $"loop {x.i} {x.t.Status}: {x.t.Exception?.GetBaseException().GetType().Name} {x.t.Exception?.GetBaseException().Message}"));
-    }
+    /// <summary>Faulted or completed loops of the listener: "" when all run.</summary>
+    public string LoopHealth() => string.Join("; ", Service.StoppedLoops());
 
     public async ValueTask DisposeAsync()
     {
         var stop = Stopwatch.StartNew();
-        int backlog = QueueLength("_toIndex");
+        int backlog = IndexQueue;
         try
         {
             await _app.StopAsync();
@@ -382,6 +363,7 @@ internal sealed class Host : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        _gauges.Dispose();
     }
 }
 

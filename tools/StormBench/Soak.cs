@@ -104,7 +104,7 @@ internal static class Soak
                 double window = clock.Elapsed.TotalSeconds - (nextTick.TotalSeconds - 10);
                 System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{clock.Elapsed.TotalSeconds,6:F0}{sentNow,12:N0}{s.Accepted,12:N0}{(s.Accepted - lastAccepted) / Math.Max(window, 0.001),14:N0}{sentNow - s.Accepted - s.Duplicates - s.RejectedTotal,16:N0}" +
-                    $"{(KernelDrops.Read(host.Target.Port) ?? -1),10:N0}{Proc.StatusKb("VmRSS") / 1024.0,10:F0}{Proc.StatusKb("VmHWM") / 1024.0,10:F0}{GC.GetTotalMemory(false) / 1048576.0,12:F0}{gc.TotalCommittedBytes / 1048576.0,17:F0}{host.QueueLength("_toJournal"),11:N0}{host.QueueLength("_toIndex"),19:N0}"));
+                    $"{(KernelDrops.Read(host.Target.Port) ?? -1),10:N0}{Proc.StatusKb("VmRSS") / 1024.0,10:F0}{Proc.StatusKb("VmHWM") / 1024.0,10:F0}{GC.GetTotalMemory(false) / 1048576.0,12:F0}{gc.TotalCommittedBytes / 1048576.0,17:F0}{host.JournalQueue,11:N0}{host.IndexQueue,19:N0}"));
                 lastAccepted = s.Accepted;
                 nextTick += TimeSpan.FromSeconds(10);
                 if (done)

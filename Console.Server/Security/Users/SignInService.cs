@@ -22,7 +22,7 @@ public sealed class SignInService(UserStore users, AuditLog audit, SignInThrottl
     public const int MaxFailures = 5;
     public const int MinPasswordLength = 12;
 
-    /// <summary>Longest user name accepted (as <see cref="UserAdministration"/> creates them).</summary>
+    /// <summary>Longest user name accepted (as the user administration creates them).</summary>
     public const int MaxNameLength = 64;
 
     /// <summary>Longest password accepted; hashing longer input is work an attacker chooses.</summary>

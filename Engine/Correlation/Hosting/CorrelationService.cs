@@ -83,6 +83,17 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
     private long _processed;
 
+    /// <summary>
+    /// How long the latest batch of live events waited between its first event's receipt and the correlator taking
+    /// it (journal append and queue included): the correlation lag (<see cref="CorrelationTelemetry"/>).
+    /// </summary>
+    public TimeSpan Lag => TimeSpan.FromTicks(Interlocked.Read(ref _lagTicks));
+
+    /// <summary>Work items (event batches, commands, ticks) waiting for the correlation loop.</summary>
+    public int QueueDepth => _work.Reader.Count;
+
+    private long _lagTicks;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var rebuilt = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -218,9 +229,14 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         switch (item)
         {
             case EventsWork e:
-                foreach (var recorded in e.Events)
+                using (var activity = CorrelationTelemetry.Source.StartActivity("correlate"))
                 {
-                    Take(c, recorded);
+                    activity?.SetTag("events", e.Events.Length);
+                    Interlocked.Exchange(ref _lagTicks, Math.Max(0, (_time.GetUtcNow() - e.Events[0].ReceivedAt).Ticks));
+                    foreach (var recorded in e.Events)
+                    {
+                        Take(c, recorded);
+                    }
                 }
 
                 Interlocked.Add(ref _processed, e.Events.Length);

@@ -1,4 +1,5 @@
 using System.Net;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Storage.Events;

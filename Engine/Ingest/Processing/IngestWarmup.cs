@@ -1,10 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Topology;

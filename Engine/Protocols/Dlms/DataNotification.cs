@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using OpsConsole.Engine.Domain;
 
 namespace OpsConsole.Engine.Protocols.Dlms;
 

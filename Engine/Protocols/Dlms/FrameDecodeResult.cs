@@ -1,3 +1,5 @@
+using OpsConsole.Engine.Domain;
+
 namespace OpsConsole.Engine.Protocols.Dlms;
 
 /// <summary>

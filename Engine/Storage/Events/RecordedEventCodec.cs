@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 
 namespace OpsConsole.Engine.Storage.Events;
 

@@ -1,6 +1,6 @@
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Gis.GeoJson;
 using OpsConsole.Gis.Topology;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Tests.Coap;

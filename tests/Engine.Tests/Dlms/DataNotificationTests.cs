@@ -1,3 +1,4 @@
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Dlms;
 
 namespace OpsConsole.Engine.Tests.Dlms;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 

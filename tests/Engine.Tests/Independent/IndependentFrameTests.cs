@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Tests.Ingest.Processing;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
 
 namespace OpsConsole.Engine.Tests.Independent;
 

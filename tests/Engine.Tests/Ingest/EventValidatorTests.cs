@@ -1,6 +1,6 @@
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Ingest;
-using OpsConsole.Engine.Protocols.Dlms;
 
 namespace OpsConsole.Engine.Tests.Ingest;
 

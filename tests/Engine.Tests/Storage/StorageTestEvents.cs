@@ -1,4 +1,4 @@
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage.Events;
 
 namespace OpsConsole.Engine.Tests.Storage;

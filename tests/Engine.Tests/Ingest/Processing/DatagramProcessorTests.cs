@@ -2,7 +2,7 @@ using System.Net;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Protocols.Coap;
-using OpsConsole.Engine.Protocols.Dlms;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage.Events;
 using static OpsConsole.Engine.Tests.Ingest.Processing.ProcessingFixture;
 

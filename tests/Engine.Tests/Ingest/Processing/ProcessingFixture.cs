@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Protocols.Coap;

@@ -1,4 +1,4 @@
-namespace OpsConsole.Engine.Protocols.Dlms;
+namespace OpsConsole.Engine.Domain;
 
 /// <summary>
 /// Event codes of the notification body (wire-format.md §3; 1 and 2 follow the IDIS event log numbering).

@@ -1,4 +1,4 @@
-namespace OpsConsole.Engine.Protocols.Dlms;
+namespace OpsConsole.Engine.Domain;
 
 /// <summary>
 /// One decoded Data-Notification (wire-format.md §3): the notification header and the seven body elements.

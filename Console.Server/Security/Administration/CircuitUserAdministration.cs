@@ -1,8 +1,9 @@
 using System.Security.Claims;
 using OpsConsole.Console.Client.Admin;
 using OpsConsole.Console.Server.Security.Circuits;
+using OpsConsole.Console.Server.Security.Users;
 
-namespace OpsConsole.Console.Server.Security.Users;
+namespace OpsConsole.Console.Server.Security.Administration;
 
 /// <summary>
 /// The user administration as one page session sees it (scoped: one per circuit): the shared

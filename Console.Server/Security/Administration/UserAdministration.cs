@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using OpsConsole.Console.Client.Admin;
 using OpsConsole.Console.Server.Security.Sessions;
+using OpsConsole.Console.Server.Security.Users;
 
-namespace OpsConsole.Console.Server.Security.Users;
+namespace OpsConsole.Console.Server.Security.Administration;
 
 /// <summary>
 /// The admin pages' operations on <see cref="UserStore"/> and <see cref="AuditLog"/>. The role, and that the

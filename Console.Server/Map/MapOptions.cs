@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace OpsConsole.Console.Server.Hosting;
+namespace OpsConsole.Console.Server.Map;
 
 /// <summary><c>Map:*</c> — how the console draws its map.</summary>
 public sealed class MapOptions
