@@ -154,7 +154,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     public async Task TopologyImport_WithADispatcherKey_Is403_AndChangesNothing()
     {
         using var http = new HttpClient { BaseAddress = _host.BaseAddress };
-        var before = (await _host.Get<TopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count;
+        var before = (await _host.Get<OpsConsole.Engine.Storage.ITopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/topology")
         {
             Content = new StringContent("""{"type":"FeatureCollection","features":[]}""", Encoding.UTF8, "application/geo+json"),
@@ -164,7 +164,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         using var response = await http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal(before, (await _host.Get<TopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count);
+        Assert.Equal(before, (await _host.Get<OpsConsole.Engine.Storage.ITopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Protocols.Dlms;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Storage.Events;
 
 namespace OpsConsole.Server.Tests;
@@ -190,6 +191,6 @@ public sealed partial class KillNineDurabilityTests : IDisposable
         var eventIds = records.Select(r => r.Event.EventId).ToHashSet();
         Assert.All(ackedBeforeKill, mid => Assert.Contains((uint)mid, eventIds)); // MID i+1 carried event id i+1
         using var store = new LiteStore(Path.Combine(_folder.Path, "db"));
-        Assert.Equal(keys.Count, new EventStore(store, journal).Recover().SeenKeys.Count);
+        Assert.Equal(keys.Count, new EventStore(new LiteEventStore(store), journal).Recover().SeenKeys.Count);
     }
 }

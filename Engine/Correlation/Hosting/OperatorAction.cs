@@ -1,7 +1,7 @@
 namespace OpsConsole.Engine.Correlation.Hosting;
 
 /// <summary>
-/// An operator operation or remap as persisted (LiteDB collection <c>operatorActions</c>), replayed
+/// An operator operation or remap as persisted (<see cref="Storage.IOperatorActionStore"/>), replayed
 /// at start at the point of the event stream where it was applied live (<see cref="AfterEvent"/>), so that
 /// a restart rebuilds the same outages.
 /// </summary>
@@ -42,7 +42,6 @@ public sealed class OperatorAction
     /// </summary>
     public byte[]? AfterEvent { get; set; }
 
-    [LiteDB.BsonIgnore]
     public DateTimeOffset At => new(AtTicks, TimeSpan.Zero);
 
     /// <summary>Applies the action to <paramref name="correlator"/> at its own time.</summary>
