@@ -344,16 +344,12 @@ public sealed class LiteEventStore(LiteStore store) : IEventStore
             lock (_gate)
             {
                 var gone = deleted.ToHashSet();
-                for (int i = _headers.Count - 1; i >= 0; i--)
+                _headers.RemoveAll(header => gone.Contains(header.Id)); // one pass: the deleted are at the front of a long list
+                for (int i = 0; i < _headers.Count && rewritten.Count > 0; i++)
                 {
-                    var header = _headers[i];
-                    if (gone.Contains(header.Id))
+                    if (rewritten.TryGetValue(_headers[i].Id, out var keep))
                     {
-                        _headers.RemoveAt(i);
-                    }
-                    else if (rewritten.TryGetValue(header.Id, out var keep))
-                    {
-                        _headers[i] = HeaderOf(header.Id, keep);
+                        _headers[i] = HeaderOf(_headers[i].Id, keep);
                     }
                 }
 
