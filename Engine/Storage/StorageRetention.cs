@@ -47,9 +47,9 @@ public sealed partial class StorageRetention(
             {
                 PurgeNow();
             }
-            catch (IOException e) // StorageException included
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogPurgeFailed(logger, e); // tried again tomorrow; history only grows meanwhile
+                LogPurgeFailed(logger, e); // tried again tomorrow; history only grows meanwhile (never a reason to stop the host)
             }
 
             try

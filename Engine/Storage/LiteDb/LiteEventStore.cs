@@ -551,7 +551,8 @@ public sealed class LiteEventStore(LiteStore store) : IEventStore
     {
         if (!db.BeginTrans())
         {
-            throw new InvalidOperationException("a transaction is already in progress on this thread");
+            // LiteDB keeps one transaction per thread: a query left open on this pool thread would hold it.
+            throw new StorageException("LiteDB: a transaction is already open on this thread; nothing was written");
         }
 
         try
