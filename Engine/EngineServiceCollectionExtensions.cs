@@ -9,6 +9,7 @@ using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Engine;
@@ -25,9 +26,9 @@ public static class EngineServiceCollectionExtensions
         AddValidated<StorageOptions, StorageOptionsValidator>(services, StorageOptions.Section);
         AddValidated<ValidationOptions, ValidationOptionsValidator>(services, ValidationOptions.Section);
         AddValidated<CorrelationOptions, CorrelationOptionsValidator>(services, CorrelationOptions.Section);
+        AddValidated<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.Section);
 
-        services.AddSingleton<LiteStore>();
-        services.AddSingleton<TopologyStore>();
+        services.AddLiteDbStorage(); // every storage interface (Engine/Storage); LiteDB is the embedded default
         services.AddSingleton<TopologyState>();
         services.AddSingleton<TopologyImporter>();
         services.AddSingleton<Ingest.IngestStats>();
@@ -36,6 +37,10 @@ public static class EngineServiceCollectionExtensions
         services.AddHostedService<TopologyBootstrapper>();
         services.AddIngest();
         services.AddCorrelation(); // after the ingest: its start recovers the event store the replay reads
+        services.AddSingleton<IngestTotals>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestTotals>());
+        services.AddSingleton<StorageRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorageRetention>()); // after the replay's start: deletes by age, daily
         return services;
     }
 
@@ -70,7 +75,6 @@ public static class EngineServiceCollectionExtensions
     /// <summary>The correlation engine on its own loop, fed by the ingest, read through <see cref="IOutageFeed"/>.</summary>
     private static void AddCorrelation(this IServiceCollection services)
     {
-        services.AddSingleton<OperatorActionStore>();
         services.AddSingleton<CorrelationService>();
         services.AddSingleton<IAcceptedEventSink>(sp => sp.GetRequiredService<CorrelationService>());
         services.AddSingleton<IOutageFeed>(sp => sp.GetRequiredService<CorrelationService>());

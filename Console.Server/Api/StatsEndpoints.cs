@@ -4,7 +4,7 @@ using OpsConsole.Engine.Ingest;
 
 namespace OpsConsole.Console.Server.Api;
 
-/// <summary><c>GET /api/stats</c> (api.md): counters since start; any role.</summary>
+/// <summary><c>GET /api/stats</c> (api.md): counters since start, and <c>totals</c> since the first start; any role.</summary>
 public static class StatsEndpoints
 {
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder endpoints)
@@ -29,6 +29,25 @@ public static class StatsEndpoints
                     flagged = s.Flagged,
                     gateways = s.Gateways,
                     outages = feed.Current.ActiveByLevel().ToDictionary(kv => kv.Key.ToString(), kv => kv.Value),
+                    totals = Totals(s.Totals),
                 };
     }
+
+    /// <summary>The counters since the first start (persisted: a restart or a restore keeps them), named as the figures since start.</summary>
+    private static object Totals(IReadOnlyDictionary<string, long> t) => new
+    {
+        datagrams = new
+        {
+            received = t.GetValueOrDefault("received"),
+            accepted = t.GetValueOrDefault("accepted"),
+            duplicates = t.GetValueOrDefault("duplicates"),
+            control = t.GetValueOrDefault("control"),
+            rejected = t.GetValueOrDefault("rejected"),
+        },
+        rejected = Prefixed(t, "rejected."),
+        flagged = Prefixed(t, "flagged."),
+    };
+
+    private static Dictionary<string, long> Prefixed(IReadOnlyDictionary<string, long> t, string prefix) =>
+        t.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
 }

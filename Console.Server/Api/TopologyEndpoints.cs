@@ -19,7 +19,7 @@ public static class TopologyEndpoints
 {
     public static IEndpointRouteBuilder MapTopologyApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/topology", async (TopologyStore store, HttpContext http, CancellationToken ct) =>
+        endpoints.MapGet("/api/topology", async (ITopologyStore store, HttpContext http, CancellationToken ct) =>
             {
                 var import = await store.LoadAsync(ct);
                 http.Response.ContentType = "application/geo+json";

@@ -8,12 +8,12 @@ namespace OpsConsole.Console.Server.Health;
 
 /// <summary>
 /// Healthy while every writer on <c>Storage:Path</c> writes: the event journal, the event-processor log, the
-/// database (LiteDB) and the audit trail, and the journal's file system has room. Unhealthy naming the writer,
+/// database and the audit trail, and the journal's file system has room. Unhealthy naming the writer,
 /// the cause and the folder, e.g. <c>journal: No space left on device (/var/lib/opsconsole/journal)</c>.
 /// A failing writer is asked to try again right here, so the check turns healthy as soon as space returns,
 /// without waiting for the next event or a restart (each writer also retries on its own).
 /// </summary>
-public sealed class StorageHealthCheck(EventJournal journal, EventProcessorLog eventLog, LiteStore store, AuditLog audit) : IHealthCheck
+public sealed class StorageHealthCheck(EventJournal journal, EventProcessorLog eventLog, IStorageEngine store, AuditLog audit) : IHealthCheck
 {
     /// <summary>Less room than this on the journal's file system counts as full (a storm's batch or two).</summary>
     public const long MinFreeBytes = 256 * 1024;
@@ -48,12 +48,12 @@ public sealed class StorageHealthCheck(EventJournal journal, EventProcessorLog e
 
         if (store.Fault is not null && !store.TryRecover() && store.Fault is { } storeFault)
         {
-            problems.Add(Describe("database", storeFault, store.FilePath));
+            problems.Add(Describe("database", storeFault, store.Location));
         }
 
         if (!audit.TryFlush() && audit.Fault is { } auditFault)
         {
-            problems.Add(Describe("audit", auditFault, store.FilePath) + $", {audit.Pending} entries waiting in memory");
+            problems.Add(Describe("audit", auditFault, store.Location) + $", {audit.Pending} entries waiting in memory");
         }
 
         long? free = FreeBytes(journal.Folder);

@@ -5,7 +5,7 @@ using OpsConsole.Engine.Topology;
 namespace OpsConsole.Console.Server.Health;
 
 /// <summary>Healthy when the embedded store answers and a network is in force.</summary>
-public sealed class StoreHealthCheck(LiteStore store, TopologyState topology) : IHealthCheck
+public sealed class StoreHealthCheck(IStorageEngine store, TopologyState topology) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

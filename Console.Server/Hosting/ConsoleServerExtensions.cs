@@ -68,6 +68,7 @@ public static class ConsoleServerExtensions
         app.MapStatsApi();
         app.MapOutageApi();
         app.MapTopologyApi();
+        app.MapAuditApi();
         app.MapAccountEndpoints();
         app.MapConsoleMetrics();
         app.MapHub<OpsConsole.Console.Server.Hubs.OutageHub>(OpsConsole.Console.Server.Hubs.OutageHub.Path).RequireAuthorization(Roles.ReadPolicy);

@@ -9,7 +9,7 @@ using OpsConsole.Gis.Topology;
 namespace OpsConsole.Console.Server.Map;
 
 /// <summary>Adapts the network in force to what the console's map pages ask for.</summary>
-public sealed class TopologyMapSource(TopologyState state, TopologyStore store, IOptions<MapOptions> options) : INetworkMapSource
+public sealed class TopologyMapSource(TopologyState state, ITopologyStore store, IOptions<MapOptions> options) : INetworkMapSource
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<NetworkTopology, NetworkSummary> _summaries = [];
 

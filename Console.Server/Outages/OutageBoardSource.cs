@@ -6,6 +6,7 @@ using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.Topology;

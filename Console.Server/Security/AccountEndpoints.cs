@@ -43,7 +43,7 @@ public static class AccountEndpoints
         {
             check = signIn.Check(user, password, Remote(http));
         }
-        catch (Exception ex) when (ex is IOException or LiteDB.LiteException)
+        catch (IOException ex) // StorageException included
         {
             // The attempt cannot be recorded (disk full): a failure count that is not kept would weaken the lockout.
             audit.Write((user ?? "").Trim(), "sign-in-unavailable", Remote(http), "could not be recorded: " + ex.Message);

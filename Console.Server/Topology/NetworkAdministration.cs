@@ -18,7 +18,7 @@ namespace OpsConsole.Console.Server.Topology;
 /// </summary>
 public sealed partial class NetworkAdministration(
     TopologyImporter importer,
-    TopologyStore store,
+    ITopologyStore store,
     TopologyState state,
     AuditLog audit,
     SessionStamps sessions,

@@ -68,7 +68,7 @@ public sealed partial class EventIndexer
     }
 
     /// <summary>
-    /// Stores journaled events in LiteDB; while that fails (disk full: LiteDB reopens itself, see LiteStore) the
+    /// Stores journaled events in LiteDB; while that fails (disk full: the store reopens itself, see LiteStore) the
     /// batch is kept and tried again after a back-off, so indexing resumes by itself when space returns. Batches
     /// skipped meanwhile (queue full) are then put back from the journal.
     /// </summary>
@@ -90,7 +90,7 @@ public sealed partial class EventIndexer
 
                 return;
             }
-            catch (Exception ex) when (ex is LiteDB.LiteException or IOException)
+            catch (IOException ex) // StorageException included
             {
                 // The events are in the journal: nothing is lost, only not yet queryable.
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);

@@ -44,6 +44,7 @@ public sealed class IngestStats
     private long _duplicates;
     private long _control;
     private long _kernelDropped;
+    private IReadOnlyDictionary<string, long> _baseline = new Dictionary<string, long>();
 
     /// <summary>
     /// Datagrams the kernel dropped on the listener's sockets since start (receive buffer full): they never
@@ -125,6 +126,42 @@ public sealed class IngestStats
         return (Volatile.Read(ref _received), rejected);
     }
 
+    /// <summary>
+    /// The totals of earlier runs (persisted by <see cref="IngestTotals"/>), by the names of <see cref="Flatten"/>:
+    /// what <see cref="IngestStatsSnapshot.Totals"/> adds the counters since start to.
+    /// </summary>
+    public void SetBaseline(IReadOnlyDictionary<string, long> baseline) =>
+        Volatile.Write(ref _baseline, new Dictionary<string, long>(baseline ?? throw new ArgumentNullException(nameof(baseline)), StringComparer.Ordinal));
+
+    /// <summary>
+    /// The counters of a snapshot by name: <c>received</c>, <c>accepted</c>, <c>duplicates</c>, <c>control</c>,
+    /// <c>rejected</c>, <c>rejected.&lt;reason&gt;</c>, <c>flagged.&lt;code&gt;</c> (the kernel's drops are not
+    /// ours to add up: its counter restarts with the socket).
+    /// </summary>
+    public static Dictionary<string, long> Flatten(IngestStatsSnapshot s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var flat = new Dictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["received"] = s.Received,
+            ["accepted"] = s.Accepted,
+            ["duplicates"] = s.Duplicates,
+            ["control"] = s.Control,
+            ["rejected"] = s.RejectedTotal,
+        };
+        foreach (var (reason, n) in s.Rejected)
+        {
+            flat["rejected." + reason] = n;
+        }
+
+        foreach (var (code, n) in s.Flagged)
+        {
+            flat["flagged." + code] = n;
+        }
+
+        return flat;
+    }
+
     public IngestStatsSnapshot Snapshot()
     {
         var rejected = new Dictionary<string, long>(ReasonCount);
@@ -167,11 +204,18 @@ public sealed class IngestStats
             gateways[OtherGateways] = other;
         }
 
-        return new IngestStatsSnapshot(Volatile.Read(ref _received), Volatile.Read(ref _accepted), Volatile.Read(ref _duplicates),
+        var snapshot = new IngestStatsSnapshot(Volatile.Read(ref _received), Volatile.Read(ref _accepted), Volatile.Read(ref _duplicates),
             Volatile.Read(ref _control), rejected.Values.Sum(), rejected, flagged, gateways)
         {
             KernelDropped = KernelDropped,
         };
+        var totals = Flatten(snapshot);
+        foreach (var (name, n) in Volatile.Read(ref _baseline))
+        {
+            totals[name] = totals.GetValueOrDefault(name) + n;
+        }
+
+        return snapshot with { Totals = totals };
     }
 
     /// <summary>The counters of <paramref name="address"/>, or the shared "other" bucket once the table is full.</summary>
@@ -226,6 +270,12 @@ public sealed record IngestStatsSnapshot(
 {
     /// <summary>See <see cref="IngestStats.KernelDropped"/>: outside received = accepted + duplicates + rejected + control.</summary>
     public long KernelDropped { get; init; }
+
+    /// <summary>
+    /// Since the first start (persisted, so a restart or a restore keeps them), by the names of
+    /// <see cref="IngestStats.Flatten"/>; empty on a snapshot that was not taken by <see cref="IngestStats.Snapshot"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Totals { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>One gateway's datagrams: received, rejected, and events flagged ST_SIGNAL_LOW.</summary>

@@ -14,7 +14,7 @@ namespace OpsConsole.Engine.Topology;
 /// which is then stored. An invalid file stops start-up with every finding listed.
 /// </summary>
 public sealed partial class TopologyBootstrapper(
-    TopologyStore store,
+    ITopologyStore store,
     TopologyState state,
     IOptions<TopologyOptions> options,
     ILogger<TopologyBootstrapper> logger) : IHostedService

@@ -38,7 +38,7 @@ public sealed record TopologyImportResult(
 /// and refuses one that would remove more than <c>Topology:MaxRemovalFraction</c> of the meters unless forced.
 /// </summary>
 public sealed class TopologyImporter(
-    TopologyStore store,
+    ITopologyStore store,
     TopologyState state,
     CorrelationService correlation,
     IOptions<TopologyOptions> options) : IDisposable

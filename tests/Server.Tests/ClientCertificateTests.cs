@@ -101,7 +101,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         using var response = await client.PutAsJsonAsync("/api/meters/M9/parent", new { transformer = "T2" });
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty(_host.Get<OperatorActionStore>().All());
+        Assert.Empty(_host.Get<OpsConsole.Engine.Storage.IOperatorActionStore>().All());
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime
         using var response = await client.PutAsJsonAsync("/api/meters/M9/parent", new { transformer = "T2" });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var action = Assert.Single(_host.Get<OperatorActionStore>().All());
+        var action = Assert.Single(_host.Get<OpsConsole.Engine.Storage.IOperatorActionStore>().All());
         Assert.Equal("cert:admin:" + TestPki.Sha256(_admin)[..8].ToLowerInvariant(), action.Actor);
     }
 

@@ -37,6 +37,9 @@ public class ConfigurationStartupTests
     [InlineData("--Api:Keys:0:Key=short", "Api:Keys:0:Key: must be at least 16 characters (value not shown)")]
     [InlineData("--Api:Keys:0:Role=root", "Api:Keys:0:Role = 'root'")]
     [InlineData("--Audit:RetentionDays=0", "Audit:RetentionDays = 0")]
+    [InlineData("--Retention:EventDays=0", "Retention:EventDays = 0")]
+    [InlineData("--Retention:ActionDays=40000", "Retention:ActionDays = 40000")]
+    [InlineData("--Retention:ActionDays=30", "Retention:ActionDays = 30: must be at least Retention:EventDays (400)")]
     public async Task Start_WithAnInvalidValue_FailsNamingKeyAndValue(string setting, string expected)
     {
         using var folder = new TempFolder();

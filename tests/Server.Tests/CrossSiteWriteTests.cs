@@ -28,7 +28,7 @@ public sealed class CrossSiteWriteTests : IAsyncLifetime
         await _host.DisposeAsync();
     }
 
-    private async Task<int> StoredFeatures() => (await _host.Get<TopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count;
+    private async Task<int> StoredFeatures() => (await _host.Get<OpsConsole.Engine.Storage.ITopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count;
 
     private async Task<HttpStatusCode> PostTopologyAsync(string body, string contentType, string? origin = null, string? referer = null, string? key = null, HttpClient? http = null)
     {

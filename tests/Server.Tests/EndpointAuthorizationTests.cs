@@ -155,7 +155,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     public async Task TopologyImport_WithADispatcherKey_Is403_AndChangesNothing()
     {
         using var http = new HttpClient { BaseAddress = _host.BaseAddress };
-        var before = (await _host.Get<TopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count;
+        var before = (await _host.Get<OpsConsole.Engine.Storage.ITopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/topology")
         {
             Content = new StringContent("""{"type":"FeatureCollection","features":[]}""", Encoding.UTF8, "application/geo+json"),
@@ -165,7 +165,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         using var response = await http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal(before, (await _host.Get<TopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count);
+        Assert.Equal(before, (await _host.Get<OpsConsole.Engine.Storage.ITopologyStore>().LoadAsync(CancellationToken.None))!.Features.Count);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
         var signIn = await browser.SignInAsync("newbie", "temporary-pass-12");
         Assert.Equal("/account/password", signIn.Headers.Location!.OriginalString);
 
-        foreach (var (method, path) in new[] { ("GET", "/api/stats"), ("GET", "/api/outages"), ("GET", "/api/topology"), ("POST", "/api/topology"), ("POST", "/hubs/outages/negotiate?negotiateVersion=1") })
+        foreach (var (method, path) in new[] { ("GET", "/api/stats"), ("GET", "/api/outages"), ("GET", "/api/topology"), ("POST", "/api/topology"), ("GET", "/api/audit"), ("POST", "/hubs/outages/negotiate?negotiateVersion=1") })
         {
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
             request.Headers.Add("Origin", browser.Origin); // same site: refused for the pending password change, not the origin
@@ -188,6 +188,27 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
             using var response = await browser.Http.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{method} {path}: {(int)response.StatusCode}");
         }
+    }
+
+    [Fact]
+    public async Task Audit_IsForAdminsOnly_ByKeyOrSession()
+    {
+        using var dana = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
+        using var ada = await _host.SignedInAsync("ada", Staff.AdminPassword);
+        using var http = new HttpClient { BaseAddress = _host.BaseAddress };
+
+        using var dispatcherSession = await dana.Http.GetAsync("/api/audit");
+        using var adminSession = await ada.Http.GetAsync("/api/audit");
+        using var dispatcherKey = new HttpRequestMessage(HttpMethod.Get, "/api/audit") { Headers = { { "X-Api-Key", DispatcherKey } } };
+        using var adminKey = new HttpRequestMessage(HttpMethod.Get, "/api/audit") { Headers = { { "X-Api-Key", AdminKey } } };
+        using var byDispatcherKey = await http.SendAsync(dispatcherKey);
+        using var byAdminKey = await http.SendAsync(adminKey);
+
+        Assert.Equal(HttpStatusCode.Forbidden, dispatcherSession.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, byDispatcherKey.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, adminSession.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, byAdminKey.StatusCode);
+        Assert.Contains("\"sign-in\"", await byAdminKey.Content.ReadAsStringAsync(), StringComparison.Ordinal); // ada's and dana's sign-ins above
     }
 
     /// <summary>A hub connection with a signed-in browser's cookies (and its Origin), or with an API key.</summary>

@@ -5,6 +5,7 @@ using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Client.Pages;
 using OpsConsole.Console.Server.Map;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Server.Tests;
@@ -21,7 +22,7 @@ public sealed class MapPageTests : IAsyncLifetime
     {
         // As the server runs: the full features in the store, a lean index in memory.
         _store = new LiteStore(_folder.Path);
-        var topologyStore = new TopologyStore(_store, TimeProvider.System);
+        var topologyStore = new LiteTopologyStore(_store, TimeProvider.System);
         var features = SmallNetwork.Import().Features;
         topologyStore.Save(features, "small");
         var state = new TopologyState();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Tests.Coap;
 
 namespace OpsConsole.Server.Tests;
@@ -52,7 +53,7 @@ public sealed class SecurityLoggingTests
         using var folder = new TempFolder();
         using var store = new LiteStore(folder.Path);
         var clock = new ManualTimeProvider();
-        var audit = new AuditLog(store, clock);
+        var audit = new AuditLog(new LiteAuditStore(store), clock);
         using var retention = new AuditRetention(audit, Options.Create(new AuditOptions()), clock, NullLogger<AuditRetention>.Instance);
         var purged = new System.Collections.Concurrent.BlockingCollection<int>();
         retention.Purged += purged.Add;

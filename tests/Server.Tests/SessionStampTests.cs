@@ -10,6 +10,7 @@ using OpsConsole.Console.Server.Security;
 using OpsConsole.Console.Server.Security.Sessions;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 
 namespace OpsConsole.Server.Tests;
 
@@ -98,7 +99,7 @@ public sealed class SessionStampTests : IAsyncLifetime
     {
         // A user as an older console stored it: no stamp fields.
         var hash = new PasswordHasher<ConsoleUser>().HashPassword(new ConsoleUser(), Staff.DispatcherPassword);
-        _host.Get<LiteStore>().Database.GetCollection(UserStore.CollectionName).Insert(new BsonDocument
+        _host.Get<LiteStore>().Database.GetCollection(LiteUserAccountStore.CollectionName).Insert(new BsonDocument
         {
             ["_id"] = "olga",
             ["Name"] = "olga",

@@ -140,7 +140,7 @@ public sealed class SignInHardeningTests : IAsyncLifetime
     public async Task HugeUserName_IsRefusedBeforeItIsReadOrStored()
     {
         using var browser = new Browser(_host.BaseAddress, Address(6));
-        long sizeBefore = new FileInfo(_host.Get<OpsConsole.Engine.Storage.LiteStore>().FilePath).Length;
+        long sizeBefore = new FileInfo(_host.Get<OpsConsole.Engine.Storage.LiteDb.LiteStore>().FilePath).Length;
         int entriesBefore = Audit().Length;
 
         var statuses = new List<HttpStatusCode>();
@@ -158,7 +158,7 @@ public sealed class SignInHardeningTests : IAsyncLifetime
 
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"{(int)s}"));
         Assert.Equal(entriesBefore, Audit().Length);
-        Assert.True(new FileInfo(_host.Get<OpsConsole.Engine.Storage.LiteStore>().FilePath).Length - sizeBefore < 256 * 1024);
+        Assert.True(new FileInfo(_host.Get<OpsConsole.Engine.Storage.LiteDb.LiteStore>().FilePath).Length - sizeBefore < 256 * 1024);
     }
 
     [Fact]

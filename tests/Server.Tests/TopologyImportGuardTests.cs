@@ -138,7 +138,7 @@ public sealed class TopologyImportGuardTests : IAsyncLifetime
         Assert.All(rows, r => AssertApiKeyActor(r.User));
 
         // The store holds what memory holds: a restart on the same folder comes back with the rolled-back network.
-        var stored = await _host.Get<Engine.Storage.TopologyStore>().LoadAsync();
+        var stored = await _host.Get<Engine.Storage.ITopologyStore>().LoadAsync();
         Assert.Equal(5, stored!.Features.Count(f => f.Kind == Gis.Topology.ElementKind.Meter));
     }
 

@@ -1,4 +1,5 @@
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 
 namespace OpsConsole.Server.Tests;
 
@@ -13,7 +14,7 @@ public class TopologyStoreRollbackTests
         var small = full.Where(f => f.Id is "S1" or "F1").ToList();
         using (var store = new LiteStore(folder.Path))
         {
-            var topology = new TopologyStore(store, TimeProvider.System);
+            var topology = new LiteTopologyStore(store, TimeProvider.System);
             Assert.False(topology.RollBack()); // nothing stored, nothing kept
             topology.Save(full, "full");
             Assert.Null(topology.Previous);
@@ -26,7 +27,7 @@ public class TopologyStoreRollbackTests
         }
 
         using var reopened = new LiteStore(folder.Path);
-        var again = new TopologyStore(reopened, TimeProvider.System);
+        var again = new LiteTopologyStore(reopened, TimeProvider.System);
         Assert.Equal(full.Select(f => f.Id), (await again.LoadAsync())!.Features.Select(f => f.Id));
         Assert.Equal("full", again.StoredSource());
         Assert.Equal("small", again.Previous!.Source); // rolled back from: a second roll-back re-applies it

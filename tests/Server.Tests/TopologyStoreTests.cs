@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.Topology;
 
@@ -16,11 +17,11 @@ public class TopologyStoreTests
         var features = SmallNetwork.Import().Features;
         using (var store = new LiteStore(folder.Path))
         {
-            new TopologyStore(store, TimeProvider.System).Save(features, "small.geojson");
+            new LiteTopologyStore(store, TimeProvider.System).Save(features, "small.geojson");
         }
 
         using var reopened = new LiteStore(folder.Path);
-        var topologyStore = new TopologyStore(reopened, TimeProvider.System);
+        var topologyStore = new LiteTopologyStore(reopened, TimeProvider.System);
         var loaded = await topologyStore.LoadAsync();
 
         Assert.NotNull(loaded);
@@ -37,7 +38,7 @@ public class TopologyStoreTests
     {
         using var folder = new TempFolder();
         using var store = new LiteStore(folder.Path);
-        var topologyStore = new TopologyStore(store, TimeProvider.System);
+        var topologyStore = new LiteTopologyStore(store, TimeProvider.System);
         topologyStore.Save(SmallNetwork.Import().Features, "small");
         var smaller = SmallNetwork.Import().Features.Where(f => f.Id is "S1" or "F1").ToList();
 
@@ -53,7 +54,7 @@ public class TopologyStoreTests
         using var folder = new TempFolder();
         using var store = new LiteStore(folder.Path);
 
-        Assert.Null(await new TopologyStore(store, TimeProvider.System).LoadAsync());
+        Assert.Null(await new LiteTopologyStore(store, TimeProvider.System).LoadAsync());
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public class TopologyStoreTests
     {
         using var folder = new TempFolder();
         using var store = new LiteStore(Path.Combine(folder.Path, "db"));
-        var topologyStore = new TopologyStore(store, TimeProvider.System);
+        var topologyStore = new LiteTopologyStore(store, TimeProvider.System);
         topologyStore.Save(SmallNetwork.Import().Features, "small");
         var other = SmallNetwork.WriteTo(folder.Path, "other.geojson", SmallNetwork.GeoJson.Replace("\"M9\"", "\"M99\"", StringComparison.Ordinal));
         var state = new TopologyState();
@@ -90,7 +91,7 @@ public class TopologyStoreTests
     {
         using var folder = new TempFolder();
         using var store = new LiteStore(Path.Combine(folder.Path, "db"));
-        var topologyStore = new TopologyStore(store, TimeProvider.System);
+        var topologyStore = new LiteTopologyStore(store, TimeProvider.System);
         var file = SmallNetwork.WriteTo(folder.Path);
         var state = new TopologyState();
         NetworkTopology? announced = null;

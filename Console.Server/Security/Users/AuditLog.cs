@@ -1,14 +1,11 @@
-using LiteDB;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Engine.Storage;
 
 namespace OpsConsole.Console.Server.Security.Users;
 
-/// <summary>One audited action (LiteDB collection <c>audit</c>).</summary>
+/// <summary>One audited action (stored through <see cref="IAuditStore"/>).</summary>
 public sealed class AuditEntry
 {
-    public ObjectId Id { get; set; } = ObjectId.Empty;
-
     public DateTime Time { get; set; }
 
     /// <summary>The user name (as typed, for a failed sign-in), or the API client.</summary>
@@ -20,6 +17,16 @@ public sealed class AuditEntry
     public string RemoteAddress { get; set; } = "";
 
     public string? Detail { get; set; }
+
+    internal AuditRecord ToRecord() => new(Time, User, Action, RemoteAddress, Detail);
+
+    internal static AuditEntry From(AuditRecord r) =>
+        new() { Time = r.Time, User = r.User, Action = r.Action, RemoteAddress = r.RemoteAddress, Detail = r.Detail };
+
+    internal bool Matches(AuditQuery q) =>
+        (q.From is not { } from || Time >= from) && (q.To is not { } to || Time < to)
+        && (q.User is null || string.Equals(User, q.User, StringComparison.OrdinalIgnoreCase))
+        && (q.Action is null || string.Equals(Action, q.Action, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>
@@ -35,9 +42,8 @@ public sealed class AuditEntry
 /// first once space returns. Beyond <see cref="MaxPending"/> waiting entries, an entry is written to the
 /// application log (error level, in full) instead and counted in <see cref="Overflowed"/>.
 /// </remarks>
-public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger<AuditLog>? logger = null)
+public sealed partial class AuditLog(IAuditStore store, TimeProvider time, ILogger<AuditLog>? logger = null)
 {
-    public const string CollectionName = "audit";
     public const int MaxPending = 10_000;
     public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
 
@@ -51,16 +57,6 @@ public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger
     public const int MaxUserLength = 64;
 
     public const int MaxDetailLength = 512;
-
-    private ILiteCollection<AuditEntry> Entries
-    {
-        get
-        {
-            var col = store.Database.GetCollection<AuditEntry>(CollectionName);
-            col.EnsureIndex(e => e.Time);
-            return col;
-        }
-    }
 
     /// <summary>Entries waiting in memory for the disk.</summary>
     public int Pending
@@ -114,21 +110,33 @@ public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger
     }
 
     /// <summary>The latest entries, newest first (those still waiting for the disk included).</summary>
-    public IReadOnlyList<AuditEntry> Recent(int count)
+    public IReadOnlyList<AuditEntry> Recent(int count) => Query(new AuditQuery(Limit: count));
+
+    /// <summary>
+    /// The entries matching <paramref name="query"/>, newest first, at most its limit (those still waiting for the
+    /// disk included: they are the newest).
+    /// </summary>
+    public IReadOnlyList<AuditEntry> Query(AuditQuery query)
     {
+        ArgumentNullException.ThrowIfNull(query);
         AuditEntry[] waiting;
         lock (_gate)
         {
             FlushLocked();
-            waiting = [.. _pending];
+            waiting = [.. _pending.Where(e => e.Matches(query)).Reverse()];
         }
 
-        var stored = Entries.Query().OrderByDescending(e => e.Time).Limit(count).ToEnumerable();
-        return [.. stored.Concat(waiting).OrderByDescending(e => e.Time).Take(count)];
+        if (waiting.Length >= query.Limit)
+        {
+            return [.. waiting.Take(Math.Max(0, query.Limit))];
+        }
+
+        var stored = store.Query(query with { Limit = query.Limit - waiting.Length }).Select(AuditEntry.From);
+        return [.. waiting.Concat(stored)];
     }
 
     /// <summary>Deletes the entries older than <paramref name="before"/>; how many went.</summary>
-    public int PurgeBefore(DateTime before) => Entries.DeleteMany(e => e.Time < before);
+    public int PurgeBefore(DateTime before) => store.DeleteBefore(before);
 
     /// <summary>
     /// <paramref name="text"/> with control characters as <c>\uXXXX</c> (no line breaks or terminal escapes reach a
@@ -159,9 +167,9 @@ public sealed partial class AuditLog(LiteStore store, TimeProvider time, ILogger
         {
             try
             {
-                Entries.Insert(_pending.Peek());
+                store.Add(_pending.Peek().ToRecord());
             }
-            catch (Exception ex) when (ex is IOException or LiteException)
+            catch (IOException ex) // StorageException included
             {
                 if (Fault is null)
                 {

@@ -56,7 +56,7 @@ public sealed partial class AuditRetention(AuditLog audit, IOptions<AuditOptions
             {
                 PurgeNow();
             }
-            catch (Exception e) when (e is LiteDB.LiteException or IOException)
+            catch (IOException e) // StorageException included
             {
                 LogPurgeFailed(logger, e); // tried again tomorrow; the trail only grows meanwhile
             }

@@ -1,6 +1,6 @@
 namespace OpsConsole.Console.Server.Security.Users;
 
-/// <summary>A person who signs in to the console (LiteDB collection <c>users</c>).</summary>
+/// <summary>A person who signs in to the console (stored as an <see cref="OpsConsole.Engine.Storage.UserAccount"/>).</summary>
 public sealed class ConsoleUser
 {
     /// <summary>The user name in lower case: the document id.</summary>

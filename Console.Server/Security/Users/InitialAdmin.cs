@@ -8,7 +8,7 @@ namespace OpsConsole.Console.Server.Security.Users;
 /// <see cref="FileName"/> under <c>Storage:Path</c> (owner-only; the log says where, never the password: logs
 /// are read and shipped more widely); it must be changed at the first sign-in.
 /// </summary>
-public sealed partial class InitialAdmin(UserStore users, AuditLog audit, LiteStore store, TimeProvider time, ILogger<InitialAdmin> logger) : IHostedService
+public sealed partial class InitialAdmin(UserStore users, AuditLog audit, IStorageEngine store, TimeProvider time, ILogger<InitialAdmin> logger) : IHostedService
 {
     public const string UserName = "admin";
     public const string FileName = "initial-admin-password.txt";

@@ -1,22 +1,19 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using LiteDB;
 using Microsoft.AspNetCore.Identity;
 using OpsConsole.Engine.Storage;
 
 namespace OpsConsole.Console.Server.Security.Users;
 
 /// <summary>
-/// The console's users in LiteDB; passwords hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>.
+/// The console's users (stored through <see cref="IUserAccountStore"/>); passwords hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>.
 /// Writes are serialised and re-read the stored user, so a caller holding an older copy cannot bring back an old
 /// password or security stamp. The stamps are also kept in memory: every request with a sign-in cookie checks
-/// one (<see cref="SecurityStampOf"/>), and a LiteDB read costs about 40 µs and 23 KB of garbage and waits
+/// one (<see cref="SecurityStampOf"/>), and a database read (LiteDB) costs about 40 µs and 23 KB of garbage and waits
 /// behind the engine's writes in a storm, where a dictionary lookup costs nothing.
 /// </summary>
-public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hasher)
+public sealed class UserStore(IUserAccountStore store, IPasswordHasher<ConsoleUser> hasher)
 {
-    public const string CollectionName = "users";
-
     /// <summary><see cref="ConsoleUser.SecurityStampReason"/> of an admin's reset.</summary>
     public const string PasswordResetReason = "password reset";
 
@@ -28,9 +25,7 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<string, SecurityStamp> _stamps = new(StringComparer.Ordinal);
 
-    private ILiteCollection<ConsoleUser> Users => store.Database.GetCollection<ConsoleUser>(CollectionName);
-
-    public int Count() => Users.Count();
+    public int Count() => store.Count();
 
     public ConsoleUser? Find(string name)
     {
@@ -41,7 +36,7 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
 
         lock (_gate)
         {
-            return Loaded(Users.FindById(Key(name)));
+            return Loaded(Read(Key(name)));
         }
     }
 
@@ -49,7 +44,7 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
     {
         lock (_gate)
         {
-            return [.. Users.FindAll().Select(u => Loaded(u)!).OrderBy(u => u.Id, StringComparer.Ordinal)];
+            return [.. store.All().Select(u => Loaded(FromAccount(u))!).OrderBy(u => u.Id, StringComparer.Ordinal)];
         }
     }
 
@@ -84,13 +79,12 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
         user.PasswordHash = _hasher.HashPassword(user, password);
         lock (_gate)
         {
-            if (Users.FindById(user.Id) is not null)
+            Renew(user, "created");
+            if (!store.TryInsert(ToAccount(user)))
             {
                 return false;
             }
 
-            Renew(user, "created");
-            Users.Insert(user);
             Remember(user);
         }
 
@@ -143,14 +137,14 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
         ArgumentNullException.ThrowIfNull(user);
         lock (_gate)
         {
-            if (Users.FindById(user.Id) is not { } stored)
+            if (Read(user.Id) is not { } stored)
             {
                 return;
             }
 
             stored.FailedSignIns = user.FailedSignIns;
             stored.LockedUntil = user.LockedUntil;
-            Users.Update(stored);
+            store.Update(ToAccount(stored));
         }
     }
 
@@ -159,10 +153,10 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
         ArgumentNullException.ThrowIfNull(user);
         lock (_gate)
         {
-            var stored = Users.FindById(user.Id) ?? throw new InvalidOperationException($"There is no user '{user.Name}'.");
+            var stored = Read(user.Id) ?? throw new InvalidOperationException($"There is no user '{user.Name}'.");
             change(stored);
             Renew(stored, reason);
-            Users.Update(stored);
+            store.Update(ToAccount(stored));
             Remember(stored);
 
             // The caller's copy is current too (the password change signs its own session in again with it).
@@ -186,7 +180,7 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
         if (string.IsNullOrEmpty(user.SecurityStamp))
         {
             Renew(user, "security stamp added");
-            Users.Update(user);
+            store.Update(ToAccount(user));
         }
 
         Remember(user);
@@ -200,6 +194,36 @@ public sealed class UserStore(LiteStore store, IPasswordHasher<ConsoleUser> hash
         user.SecurityStamp = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         user.SecurityStampReason = reason;
     }
+
+    private ConsoleUser? Read(string id) => store.Find(id) is { } account ? FromAccount(account) : null;
+
+    private static UserAccount ToAccount(ConsoleUser u) => new()
+    {
+        Id = u.Id,
+        Name = u.Name,
+        Role = u.Role,
+        PasswordHash = u.PasswordHash,
+        MustChangePassword = u.MustChangePassword,
+        FailedSignIns = u.FailedSignIns,
+        LockedUntil = u.LockedUntil,
+        CreatedAt = u.CreatedAt,
+        SecurityStamp = u.SecurityStamp,
+        SecurityStampReason = u.SecurityStampReason,
+    };
+
+    private static ConsoleUser FromAccount(UserAccount a) => new()
+    {
+        Id = a.Id,
+        Name = a.Name,
+        Role = a.Role,
+        PasswordHash = a.PasswordHash,
+        MustChangePassword = a.MustChangePassword,
+        FailedSignIns = a.FailedSignIns,
+        LockedUntil = a.LockedUntil,
+        CreatedAt = a.CreatedAt,
+        SecurityStamp = a.SecurityStamp,
+        SecurityStampReason = a.SecurityStampReason,
+    };
 
     private static string Key(string name) => name.Trim().ToLowerInvariant();
 }

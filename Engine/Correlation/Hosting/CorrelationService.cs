@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Topology;
 
@@ -15,7 +16,7 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 /// </summary>
 /// <remarks>
 /// <para><b>Start order.</b> Registered after the ingest: <c>UdpIngestService.StartAsync</c> runs the event
-/// store's recovery (journal → LiteDB) synchronously, so when <see cref="StartAsync"/> rebuilds by replaying
+/// store's recovery (journal → store) synchronously, so when <see cref="StartAsync"/> rebuilds by replaying
 /// <see cref="EventStore.ForEach"/> every durable event is there. Live events accepted meanwhile wait in the
 /// channel and are processed after the replay; those also in the replay are duplicates the correlator
 /// ignores (<see cref="EventKey"/>). <see cref="StartAsync"/> returns once the replay is done.</para>
@@ -28,7 +29,7 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 /// every work item and from a timer due at <see cref="OutageCorrelator.NextDeadline"/>. While outages are open the
 /// timer is also due at most <see cref="PriorityRefresh"/> after the last snapshot, which is then taken again even
 /// without a change: priorities grow with age, so the order of <see cref="OutageSnapshot.Active"/> must not go stale.</para>
-/// <para><b>Replay.</b> Operator actions are persisted (<see cref="OperatorActionStore"/>) with the key of the last
+/// <para><b>Replay.</b> Operator actions are persisted (<see cref="IOperatorActionStore"/>) with the key of the last
 /// event the correlator had taken into account when they were applied (<see cref="OperatorAction.AfterEvent"/>), and
 /// replayed right after that event, in the order they were applied: the replay sees events and actions in the
 /// live order, so a restart rebuilds the same outages with the same ids, even when an event received just before
@@ -49,7 +50,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     });
 
     private readonly EventStore _events;
-    private readonly OperatorActionStore _actions;
+    private readonly IOperatorActionStore _actions;
     private readonly TopologyState _topology;
     private readonly CorrelationOptions _options;
     private readonly TimeProvider _time;
@@ -61,7 +62,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private EventKey? _lastTaken; // loop only: the last event the correlator took into account
     private DateTimeOffset _snapshotAt; // loop only: the time of the latest snapshot
 
-    public CorrelationService(EventStore events, OperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
+    public CorrelationService(EventStore events, IOperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
         TimeProvider time, ILogger<CorrelationService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);

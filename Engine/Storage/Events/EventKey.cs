@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using LiteDB;
 
 namespace OpsConsole.Engine.Storage.Events;
 
@@ -7,9 +6,8 @@ namespace OpsConsole.Engine.Storage.Events;
 /// (GUID, epoch, event id): what identifies one event (wire-format.md §3, §5 de-duplication).
 /// </summary>
 /// <remarks>
-/// The LiteDB <c>_id</c> is the 22-byte big-endian form (GUID in RFC 4122 network order ‖ epoch ‖
-/// event id) as BSON binary: half the size of a hex string in every index page, and LiteDB
-/// compares binary ids byte-wise, so the _id index orders a meter's events by epoch, then event id.
+/// <see cref="ToBytes"/> is the 22-byte big-endian form (GUID in RFC 4122 network order ‖ epoch ‖
+/// event id): compared byte-wise, it orders a meter's events by epoch, then event id.
 /// </remarks>
 public readonly record struct EventKey(Guid MeterId, ushort Epoch, uint EventId)
 {
@@ -46,9 +44,4 @@ public readonly record struct EventKey(Guid MeterId, ushort Epoch, uint EventId)
             BinaryPrimitives.ReadUInt16BigEndian(bytes[16..]),
             BinaryPrimitives.ReadUInt32BigEndian(bytes[18..]));
     }
-
-    /// <summary>The LiteDB <c>_id</c>.</summary>
-    public BsonValue ToBsonValue() => new(ToBytes());
-
-    public static EventKey FromBsonValue(BsonValue value) => FromBytes(value.AsBinary);
 }

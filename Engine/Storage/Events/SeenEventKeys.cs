@@ -12,11 +12,33 @@ namespace OpsConsole.Engine.Storage.Events;
 /// a meter's keys collapse to one range per epoch plus one per gap (an event that never arrived).
 /// Memory therefore follows the meters and the gaps, not the events: a one-minute flood of 6 million
 /// events from 4,000 meters holds about 4,000 small range lists, where a set of every key grows by
-/// ~400 MB. Meters that number events at random would cost a range per event, as a set would.
+/// ~400 MB.
+/// <para>Bounded: a meter keeps at most <see cref="MaxRanges"/> ranges (default <see cref="MaxRangesPerMeter"/>). One more gap joins its two
+/// oldest ranges, so the events missing between them count as seen from then on: a very late one is
+/// acknowledged as a duplicate instead of recorded. Keys are only ever added by the bound, never forgotten, so
+/// nothing once seen can be accepted again (no replay hole). Memory is therefore at most meters ×
+/// <see cref="MaxRangesPerMeter"/> × 16 bytes (meters are those of the topology: an unknown system title is
+/// refused before this check), about 51 MB for a 50,000-meter network whose every meter has 64 gaps, ~2 MB in
+/// the usual case of one range per meter. Events deleted by retention keep their keys here as one range per
+/// meter from 0 to the highest deleted key (<see cref="AddThrough"/>).</para>
 /// </remarks>
 public sealed class SeenEventKeys
 {
+    /// <summary>Ranges a meter keeps at most by default; a gap beyond that fills the oldest one.</summary>
+    public const int MaxRangesPerMeter = 64;
+
     private readonly ConcurrentDictionary<Guid, Ranges> _meters = new();
+    private readonly int _maxRanges;
+
+    /// <param name="maxRangesPerMeter">The bound (at least 2); <see cref="int.MaxValue"/> keeps every gap (exact, unbounded).</param>
+    public SeenEventKeys(int maxRangesPerMeter = MaxRangesPerMeter)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRangesPerMeter, 2);
+        _maxRanges = maxRangesPerMeter;
+    }
+
+    /// <summary>The most ranges one meter keeps.</summary>
+    public int MaxRanges => _maxRanges;
 
     /// <summary>Meters with at least one key.</summary>
     public int MeterCount => _meters.Count;
@@ -34,7 +56,13 @@ public sealed class SeenEventKeys
     public bool Contains(EventKey key) => _meters.TryGetValue(key.MeterId, out var r) && r.Contains(Pack(key));
 
     /// <summary>Adds the key; false when it is held already.</summary>
-    public bool TryAdd(EventKey key) => _meters.GetOrAdd(key.MeterId, _ => new Ranges()).TryAdd(Pack(key));
+    public bool TryAdd(EventKey key) => _meters.GetOrAdd(key.MeterId, _ => new Ranges(_maxRanges)).TryAdd(Pack(key));
+
+    /// <summary>Counts every key of <paramref name="meter"/> up to the packed (epoch, event id) <paramref name="through"/> as seen.</summary>
+    public void AddThrough(Guid meter, ulong through) => _meters.GetOrAdd(meter, _ => new Ranges(_maxRanges)).AddThrough(through);
+
+    /// <summary>The largest number of ranges any one meter holds (a snapshot).</summary>
+    public int MaxRangesOfAnyMeter => _meters.IsEmpty ? 0 : _meters.Values.Max(r => r.RangeCount);
 
     /// <summary>Forgets the key (an event whose recording was abandoned).</summary>
     public bool Remove(EventKey key) => _meters.TryGetValue(key.MeterId, out var r) && r.Remove(Pack(key));
@@ -42,16 +70,16 @@ public sealed class SeenEventKeys
     /// <summary>An independent copy.</summary>
     public SeenEventKeys Clone()
     {
-        var copy = new SeenEventKeys();
+        var copy = new SeenEventKeys(_maxRanges);
         foreach (var (meter, ranges) in _meters)
         {
-            copy._meters[meter] = new Ranges(ranges.Snapshot());
+            copy._meters[meter] = new Ranges(_maxRanges, ranges.Snapshot());
         }
 
         return copy;
     }
 
-    private static ulong Pack(EventKey key) => ((ulong)key.Epoch << 32) | key.EventId;
+    internal static ulong Pack(EventKey key) => ((ulong)key.Epoch << 32) | key.EventId;
 
     private static IEnumerable<EventKey> Expand(Guid meter, (ulong First, ulong Last) range)
     {
@@ -65,10 +93,19 @@ public sealed class SeenEventKeys
     private sealed class Ranges
     {
         private readonly List<(ulong First, ulong Last)> _ranges;
+        private readonly int _max;
 
-        public Ranges() => _ranges = new(1);
+        public Ranges(int max)
+        {
+            _max = max;
+            _ranges = new(1);
+        }
 
-        public Ranges(List<(ulong First, ulong Last)> ranges) => _ranges = ranges;
+        public Ranges(int max, List<(ulong First, ulong Last)> ranges)
+        {
+            _max = max;
+            _ranges = ranges;
+        }
 
         public long Count
         {
@@ -136,9 +173,32 @@ public sealed class SeenEventKeys
                 else
                 {
                     _ranges.Insert(i, (v, v));
+                    if (_ranges.Count > _max)
+                    {
+                        _ranges[0] = (_ranges[0].First, _ranges[1].Last); // the oldest gap counts as seen
+                        _ranges.RemoveAt(1);
+                    }
                 }
 
                 return true;
+            }
+        }
+
+        public void AddThrough(ulong through)
+        {
+            lock (_ranges)
+            {
+                // Every range starting at or below through+1 joins [0, through].
+                ulong last = through;
+                int n = 0;
+                while (n < _ranges.Count && (through == ulong.MaxValue || _ranges[n].First <= through + 1))
+                {
+                    last = Math.Max(last, _ranges[n].Last);
+                    n++;
+                }
+
+                _ranges.RemoveRange(0, n);
+                _ranges.Insert(0, (0, last));
             }
         }
 

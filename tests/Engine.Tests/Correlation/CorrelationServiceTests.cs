@@ -6,6 +6,7 @@ using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Storage.Events;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Tests.Coap;
 using OpsConsole.Engine.Tests.Storage;
 using OpsConsole.Engine.Topology;
@@ -27,11 +28,11 @@ public sealed class CorrelationServiceTests : TempFolder
         {
             _lite = new LiteStore(folder);
             _journal = new EventJournal(EventJournal.FolderUnder(folder));
-            Store = new EventStore(_lite, _journal);
+            Store = new EventStore(new LiteEventStore(_lite), _journal);
             Store.Recover();
             var topology = new TopologyState();
             topology.Replace(CorrelationNetwork.Build());
-            Service = new CorrelationService(Store, new OperatorActionStore(_lite), topology, Options.Create(CorrelationNetwork.Options()), time,
+            Service = new CorrelationService(Store, new LiteOperatorActionStore(_lite), topology, Options.Create(CorrelationNetwork.Options()), time,
                 NullLogger<CorrelationService>.Instance);
         }
 

@@ -2,6 +2,7 @@ using LiteDB;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Storage.Events;
+using OpsConsole.Engine.Storage.LiteDb;
 
 namespace OpsConsole.Engine.Tests.Storage;
 

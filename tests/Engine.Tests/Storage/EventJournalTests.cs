@@ -157,6 +157,5 @@ public sealed class EventJournalTests : TempFolder
 
         Assert.Equal(Convert.FromHexString("00112233445566778899AABBCCDDEEFF010203040506"), bytes);
         Assert.Equal(key, EventKey.FromBytes(bytes));
-        Assert.Equal(key, EventKey.FromBsonValue(key.ToBsonValue()));
     }
 }

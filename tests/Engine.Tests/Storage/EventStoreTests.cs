@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Storage.Events;
+using OpsConsole.Engine.Storage.LiteDb;
 using Xunit.Abstractions;
 
 namespace OpsConsole.Engine.Tests.Storage;
@@ -14,7 +15,7 @@ public sealed class EventStoreTests(ITestOutputHelper output) : TempFolder
         {
             Lite = new LiteStore(folder);
             Journal = new EventJournal(EventJournal.FolderUnder(folder));
-            Store = new EventStore(Lite, Journal);
+            Store = new EventStore(new LiteEventStore(Lite), Journal);
         }
 
         public LiteStore Lite { get; }
@@ -165,7 +166,7 @@ public sealed class EventStoreTests(ITestOutputHelper output) : TempFolder
         run.Store.StoreBatch(StorageTestEvents.Batch(0, 500, meter: 12));
         run.Store.StoreBatch(StorageTestEvents.Batch(500, 300, meter: 13));
 
-        Assert.Equal(2, run.Lite.Database.GetCollection(EventStore.CollectionName).Count());
+        Assert.Equal(2, run.Lite.Database.GetCollection(LiteEventStore.CollectionName).Count());
         Assert.Equal(800, run.Store.Count());
     }
 
@@ -176,7 +177,7 @@ public sealed class EventStoreTests(ITestOutputHelper output) : TempFolder
         using (var run = new Instance(Folder))
         {
             run.Store.StoreBatch(events);
-            var col = run.Lite.Database.GetCollection(EventStore.CollectionName);
+            var col = run.Lite.Database.GetCollection(LiteEventStore.CollectionName);
             var doc = col.FindById(1);
             byte[] bytes = doc["events"].AsBinary;
             bytes[2] = 0xEE; // the first record's version byte (after its 2-byte length)
@@ -189,7 +190,7 @@ public sealed class EventStoreTests(ITestOutputHelper output) : TempFolder
 
         Assert.Equal(20, recovery.Reinserted);
         Assert.Equal(events.OrderByDescending(e => e.ReceivedAt), restarted.Store.ByMeter(StorageTestEvents.MeterId(14)));
-        Assert.Equal(1, restarted.Lite.Database.GetCollection(EventStore.CollectionName).Count());
+        Assert.Equal(1, restarted.Lite.Database.GetCollection(LiteEventStore.CollectionName).Count());
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class SeenEventKeysTests
     [Fact]
     public void TryAdd_OutOfOrderAndGaps_MatchesASetExactly()
     {
-        var keys = new SeenEventKeys();
+        var keys = new SeenEventKeys(int.MaxValue); // unbounded: exact whatever the gaps
         var set = new HashSet<EventKey>();
         var random = new Random(7);
         for (int i = 0; i < 20_000; i++)
@@ -62,5 +62,43 @@ public sealed class SeenEventKeysTests
         Assert.False(keys.Contains(Key(5)));
         Assert.True(keys.TryAdd(Key(5)));
         Assert.Equal(1, keys.RangeCount);
+    }
+
+    [Fact]
+    public void TryAdd_MoreGapsThanTheBound_RangesStayBoundedAndNoKeySeenIsAcceptedAgain()
+    {
+        var keys = new SeenEventKeys();
+        for (uint id = 1; id <= 4001; id += 2) // every other event lost: a gap after each
+        {
+            Assert.True(keys.TryAdd(Key(id)));
+            Assert.True(keys.RangeCount <= SeenEventKeys.MaxRangesPerMeter);
+        }
+
+        Assert.Equal(SeenEventKeys.MaxRangesPerMeter, keys.MaxRangesOfAnyMeter);
+        for (uint id = 1; id <= 4001; id += 2)
+        {
+            Assert.False(keys.TryAdd(Key(id))); // the bound never forgets a key: a replay stays a duplicate
+        }
+
+        // The newest gaps are still exact (a late event there is recorded); the oldest were filled.
+        Assert.False(keys.Contains(Key(4000)));
+        Assert.True(keys.TryAdd(Key(4000)));
+        Assert.True(keys.Contains(Key(2)));
+    }
+
+    [Fact]
+    public void AddThrough_CountsEveryKeyUpToItAsSeenAndJoinsTheRangesItReaches()
+    {
+        var keys = new SeenEventKeys();
+        keys.TryAdd(Key(5));
+        keys.TryAdd(Key(20));
+        keys.TryAdd(Key(40));
+
+        keys.AddThrough(Meter, ((ulong)1 << 32) | 19); // epoch 1, event 19: joins the range of 20
+
+        Assert.True(keys.Contains(Key(0)) && keys.Contains(Key(7, epoch: 0)) && keys.Contains(Key(12)) && keys.Contains(Key(20)));
+        Assert.False(keys.Contains(Key(21)));
+        Assert.Equal(2, keys.RangeCount); // [0, (1,20)] and [(1,40)]
+        Assert.True(keys.TryAdd(Key(21)));
     }
 }

@@ -1,9 +1,11 @@
-namespace OpsConsole.Engine.Correlation.Hosting;
+namespace OpsConsole.Engine.Storage;
 
 /// <summary>
-/// An operator operation or remap as persisted (LiteDB collection <c>operatorActions</c>), replayed
+/// An operator operation or remap as persisted (<see cref="IOperatorActionStore"/>), replayed
 /// at start at the point of the event stream where it was applied live (<see cref="AfterEvent"/>), so that
-/// a restart rebuilds the same outages.
+/// a restart rebuilds the same outages. Applied to the correlator by
+/// <see cref="Correlation.Hosting.OperatorActionReplay.ApplyTo"/>; kept free of correlation types so that storage
+/// does not depend on correlation.
 /// </summary>
 public sealed class OperatorAction
 {
@@ -34,7 +36,7 @@ public sealed class OperatorAction
     public string? Note { get; set; }
 
     /// <summary>
-    /// Where the action was applied live: the <see cref="Storage.Events.EventKey"/> bytes of the last event the
+    /// Where the action was applied live: the <see cref="Events.EventKey"/> bytes of the last event the
     /// correlator had taken into account (correlated or recorded as a test) before it; empty when there was none
     /// yet. The replay applies the action right after that event, not by time: an event received just before the
     /// action but handed to correlation just after it must stay after it. <see langword="null"/> in actions stored
@@ -42,21 +44,5 @@ public sealed class OperatorAction
     /// </summary>
     public byte[]? AfterEvent { get; set; }
 
-    [LiteDB.BsonIgnore]
     public DateTimeOffset At => new(AtTicks, TimeSpan.Zero);
-
-    /// <summary>Applies the action to <paramref name="correlator"/> at its own time.</summary>
-    public CorrelationResult ApplyTo(OutageCorrelator correlator)
-    {
-        ArgumentNullException.ThrowIfNull(correlator);
-        return Kind switch
-        {
-            RemapKind => correlator.Remap(Meter ?? "", Transformer ?? "", Actor, At),
-            AcknowledgeKind => correlator.Acknowledge(OutageId ?? "", Actor, At),
-            DispatchKind => correlator.Dispatch(OutageId ?? "", Actor, Crew ?? "", Note, At),
-            RestoreKind => correlator.RestoreManually(OutageId ?? "", Actor, Note ?? "", At),
-            ClearKind => correlator.Clear(OutageId ?? "", Actor, At),
-            _ => CorrelationResult.Fail($"unknown operator action '{Kind}'"),
-        };
-    }
 }

@@ -2,7 +2,7 @@ using System.Reflection;
 using LiteDB;
 using LiteDB.Engine;
 
-namespace OpsConsole.Engine.Storage;
+namespace OpsConsole.Engine.Storage.LiteDb;
 
 /// <summary>
 /// The LiteDB engine under <see cref="LiteStore.Database"/>, reopened after a disk error. LiteDB 5 closes its

@@ -4,23 +4,23 @@ using LiteDB;
 using OpsConsole.Gis.GeoJson;
 using OpsConsole.Gis.Topology;
 
-namespace OpsConsole.Engine.Storage;
+namespace OpsConsole.Engine.Storage.LiteDb;
 
 /// <summary>
-/// Persists the network as one document per feature (its GeoJSON text), replaced as a whole in
+/// <see cref="ITopologyStore"/> in LiteDB. Persists the network as one document per feature (its GeoJSON text), replaced as a whole in
 /// one transaction: a reader sees the old network or the new one, never a mix. Loading goes
 /// back through the same validating reader as a file import. Two collections take turns: a save
 /// writes the one not in force and flips the pointer in the same transaction, so the network it
 /// replaced stays stored as the previous one until the next save, and a roll-back is one flip back.
 /// </summary>
-public sealed class TopologyStore(LiteStore store, TimeProvider time)
+public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITopologyStore
 {
     private const string FeaturesCollection = "topology_features";
     private const string AlternateCollection = "topology_features_b";
     private const string MetaCollection = "topology_meta";
     private const string MetaId = "current";
 
-    public bool HasTopology => store.Database.GetCollection(MetaCollection).Exists(Query.EQ("_id", MetaId));
+    public bool HasTopology => LiteErrors.Guard(() => store.Database.GetCollection(MetaCollection).Exists(Query.EQ("_id", MetaId)));
 
     /// <summary>The network in force before the last save or roll-back, when one is kept.</summary>
     public StoredNetworkInfo? Previous
@@ -45,7 +45,9 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
     }
 
     /// <summary>Replaces the stored network with <paramref name="features"/> atomically; the one it replaces is kept as <see cref="Previous"/>.</summary>
-    public void Save(IReadOnlyList<TopologyFeature> features, string source)
+    public void Save(IReadOnlyList<TopologyFeature> features, string source) => LiteErrors.Guard(() => SaveCore(features, source));
+
+    private void SaveCore(IReadOnlyList<TopologyFeature> features, string source)
     {
         var db = store.Database;
         var docs = new List<BsonDocument>(features.Count);
@@ -102,7 +104,9 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
     /// Puts the previous network back in force (the one rolled back from becomes the previous one);
     /// false when there is none.
     /// </summary>
-    public bool RollBack()
+    public bool RollBack() => LiteErrors.Guard(RollBackCore);
+
+    private bool RollBackCore()
     {
         var db = store.Database;
         var meta = Meta();
@@ -185,7 +189,7 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
 
     public string? StoredSource() => Meta()?["source"]?.AsString;
 
-    private BsonDocument? Meta() => store.Database.GetCollection(MetaCollection).FindById(MetaId);
+    private BsonDocument? Meta() => LiteErrors.Guard(() => store.Database.GetCollection(MetaCollection).FindById(MetaId));
 
     /// <summary>Stores written before the collections took turns have no pointer: the first one.</summary>
     private static string CollectionOf(BsonDocument meta) => meta["collection"].IsString ? meta["collection"].AsString : FeaturesCollection;
@@ -199,25 +203,5 @@ public sealed class TopologyStore(LiteStore store, TimeProvider time)
             && p.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
     }
 
-    private static void InTransaction(LiteDatabase db, Action work)
-    {
-        if (!db.BeginTrans())
-        {
-            throw new InvalidOperationException("a topology save is already in progress on this thread");
-        }
-
-        try
-        {
-            work();
-            db.Commit();
-        }
-        catch
-        {
-            db.Rollback();
-            throw;
-        }
-    }
+    private static void InTransaction(LiteDatabase db, Action work) => LiteEventStore.InTransaction(db, work);
 }
-
-/// <summary>What is known of a stored network without loading it.</summary>
-public sealed record StoredNetworkInfo(string Source, int Features, DateTime SavedAt);

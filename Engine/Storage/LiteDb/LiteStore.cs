@@ -3,7 +3,7 @@ using LiteDB.Engine;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 
-namespace OpsConsole.Engine.Storage;
+namespace OpsConsole.Engine.Storage.LiteDb;
 
 /// <summary>
 /// The embedded LiteDB database, one file under <c>Storage:Path</c>, shared by every store of
@@ -11,7 +11,7 @@ namespace OpsConsole.Engine.Storage;
 /// disk) closes LiteDB's engine; the next call reopens it (<see cref="ReopeningEngine"/>), so writes
 /// work again by themselves once space returns.
 /// </summary>
-public sealed class LiteStore : IDisposable
+public sealed class LiteStore : IStorageEngine, IDisposable
 {
     public const string FileName = "opsconsole.db";
 
@@ -46,6 +46,27 @@ public sealed class LiteStore : IDisposable
     public string Folder { get; }
 
     public string FilePath { get; }
+
+    public string Location => FilePath;
+
+    /// <summary>The database file and its log file (<c>-log</c>: commits not yet checkpointed into the file).</summary>
+    public long SizeBytes()
+    {
+        long size = 0;
+        foreach (string file in new[] { FilePath, Path.Combine(Folder, Path.GetFileNameWithoutExtension(FileName) + "-log" + Path.GetExtension(FileName)) })
+        {
+            var info = new FileInfo(file);
+            if (info.Exists)
+            {
+                size += info.Length;
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>Writes committed pages from the log file into the database file (what a size measurement wants first).</summary>
+    public void Checkpoint() => LiteErrors.Guard(() => Database.Checkpoint());
 
     public LiteDatabase Database { get; }
 
