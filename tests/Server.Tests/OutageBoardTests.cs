@@ -34,11 +34,12 @@ public sealed class OutageBoardTests : IAsyncLifetime
     private static OutageRow Row(string id, string level, string device, string? feeder, string state, int meters, int critical, int priority, int minutesAgo) =>
         new(id, level, device, device + " name", feeder, state, meters, Math.Min(meters, 2), critical, Now.AddMinutes(-minutesAgo), priority);
 
-    private IRenderedComponent<OutageBoardPage> RenderAs(string role, string url = "outages")
+    private IRenderedComponent<OutageBoardPage> RenderAs(string role, string url = "outages", bool interactive = true)
     {
         var auth = _ctx.AddAuthorization();
         auth.SetAuthorized(role == "admin" ? "ada" : "dana");
         auth.SetRoles(role);
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo(interactive ? "Server" : "Static", interactive)); // the board's controls wait for the circuit
         _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo(url);
         return _ctx.Render<OutageBoardPage>();
     }
@@ -63,6 +64,18 @@ public sealed class OutageBoardTests : IAsyncLifetime
         Assert.Contains("Customers out: 544", cut.Find("[aria-label='Customers out']").TextContent, StringComparison.Ordinal);
         Assert.Contains("Critical customers out: 3", cut.Find("[aria-label='Critical customers out']").TextContent, StringComparison.Ordinal);
         Assert.Equal("12 min", cut.FindAll("tbody tr")[1].QuerySelector("td[data-label='Age']")!.TextContent.Trim());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SoundSwitch_WaitsForTheCircuit(bool interactive)
+    {
+        // Prerendered, a click would flip the page's copy only and be lost when the circuit connects.
+        var cut = RenderAs("dispatcher", interactive: interactive);
+
+        var input = cut.FindAll("label").Single(l => l.TextContent.Contains("Sound on critical alerts", StringComparison.Ordinal)).QuerySelector("input")!;
+        Assert.Equal(!interactive, input.HasAttribute("disabled"));
     }
 
     [Fact]

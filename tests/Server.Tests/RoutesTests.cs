@@ -31,6 +31,7 @@ public sealed class RoutesTests : IAsyncLifetime
         _ctx.Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
         _ctx.Services.AddCascadingAuthenticationState();
         _ctx.Services.AddSingleton<AuthenticationStateProvider>(_auth);
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true)); // the board's controls wait for the circuit
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
