@@ -40,6 +40,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<OpsConsole.Console.Server.Hubs.HubListeners>();
         services.AddHostedService<OpsConsole.Console.Server.Hubs.OutageHubPublisher>();
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddConsoleApplication();
         return services;
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpsConsole.Console.Server.Hubs;
+using OpsConsole.Engine.Application.Push;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Ingest;
@@ -25,7 +26,7 @@ public sealed class OutageHubPublisherTests
     {
         var listeners = new HubListeners();
         listeners.Connected();
-        using var publisher = new OutageHubPublisher(_hub, new NoOutages(), _stats, _time, NullLogger<OutageHubPublisher>.Instance, listeners);
+        using var publisher = new OutageHubPublisher(_hub, NoOutages.Instance, new OutageUpdates(NoOutages.Instance, _time, NullLogger<OutageUpdates>.Instance), _stats, _time, NullLogger<OutageHubPublisher>.Instance, listeners);
         await publisher.StartAsync(CancellationToken.None);
         try
         {
@@ -59,6 +60,8 @@ public sealed class OutageHubPublisherTests
 
     private sealed class NoOutages : IOutageFeed
     {
+        public static readonly NoOutages Instance = new();
+
         public OutageSnapshot Current => OutageSnapshot.Empty;
 
         public event Action<IReadOnlyList<OutageChange>>? Changed

@@ -24,8 +24,13 @@ public sealed class MeterCommands(OutageCommands outages, TopologyState topology
             return refused;
         }
 
+        if (string.IsNullOrWhiteSpace(transformerId))
+        {
+            return outages.Invalid(actor, what, TransformerField, "required: the id of the transformer the meter is fed from");
+        }
+
         var net = topology.Current;
-        if (!net.TryGetElement(transformerId ?? "", out int e) || net.KindOf(e) != ElementKind.Transformer)
+        if (!net.TryGetElement(transformerId, out int e) || net.KindOf(e) != ElementKind.Transformer)
         {
             return outages.Invalid(actor, what, TransformerField, $"'{transformerId}' is not a transformer of the network");
         }
