@@ -222,6 +222,17 @@ public sealed class OutageBoardTests : IAsyncLifetime
         Assert.Contains("D2 name", cut.Find("tr.oc-board-selected").TextContent, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Board_IsSubscribedWhileShown_AndUnsubscribedWhenClosed()
+    {
+        var cut = RenderAs("dispatcher");
+        Assert.Equal(1, _board.Listening);
+
+        cut.Instance.Dispose();
+
+        Assert.Equal(0, _board.Listening);
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
