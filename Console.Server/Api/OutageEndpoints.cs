@@ -2,9 +2,7 @@ using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Application;
 using OpsConsole.Engine.Application.Meters;
 using OpsConsole.Engine.Application.Outages;
-using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Storage.Events;
-using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Console.Server.Api;
 
@@ -48,18 +46,15 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapGet("/api/meters/{id}", async (string id, CorrelationService correlation, EventStore events, TopologyState topology, CancellationToken ct) =>
+        endpoints.MapGet("/api/meters/{id}", async (string id, MeterQueries meters, CancellationToken ct) =>
             {
-                var (status, tests) = await correlation.QueryAsync(c => (c.MeterStatusOf(id), c.TestResultsOf(id)), ct);
-                if (status is null)
+                if (await meters.FindAsync(id, LastEvents, ct) is not { } meter)
                 {
                     return ApiJson.NotFound($"no meter '{id}' (give a meter id or GUID)");
                 }
 
-                var net = topology.Current;
-                var feature = net.TryGetMeter(status.Guid, out int m) ? net[m] : null;
-                var last = events.ByMeter(status.Guid, LastEvents);
-                var newest = last.Count > 0 ? last[0] : null;
+                var (status, feature) = (meter.Status, meter.Feature);
+                var newest = meter.LastEvents.Count > 0 ? meter.LastEvents[0] : null;
                 return Results.Json(new
                 {
                     id = status.MeterId,
@@ -80,8 +75,8 @@ public static class OutageEndpoints
                         capacitor = newest?.Flags.HasFlag(EventFlags.CapacitorLow) ?? false,
                         signal = newest?.Flags.HasFlag(EventFlags.SignalLow) ?? false,
                     },
-                    lastEvents = last.Select(ApiJson.Event),
-                    testResults = tests.Select(t => t.UtcDateTime),
+                    lastEvents = meter.LastEvents.Select(ApiJson.Event),
+                    testResults = meter.TestResults.Select(t => t.UtcDateTime),
                 });
             })
             .RequireAuthorization(Roles.ReadPolicy);

@@ -19,6 +19,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<OutageCommands>();
         services.AddSingleton<OutageQueries>();
         services.AddSingleton<MeterCommands>();
+        services.AddSingleton<MeterQueries>();
         services.AddSingleton<TopologyCommands>();
         services.AddSingleton<UserCommands>();
         services.AddSingleton<OutageUpdates>();
