@@ -39,9 +39,14 @@ public sealed partial class OutageHubPublisher(IHubContext<OutageHub> hub, IOuta
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => SendStatsAsync(stoppingToken);
 
-    /// <summary>One message per outage that changed since the last push, oldest change first.</summary>
+    /// <summary>One message per outage that changed since the last push, oldest change first; none while nobody is connected.</summary>
     private async Task SendOutagesAsync(OutageUpdate update, CancellationToken ct)
     {
+        if (listeners.Count <= 0)
+        {
+            return; // nobody to tell: a client that connects later reads the current outages over REST
+        }
+
         foreach (var change in update.Changes)
         {
             try

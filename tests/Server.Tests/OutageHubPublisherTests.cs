@@ -62,11 +62,13 @@ public sealed class OutageHubPublisherTests
     public async Task OutageChanged_ForEveryOutageThatChanged_CoalescedToItsLatestState_NeverDropped()
     {
         var feed = new RaisedFeed();
+        var listeners = new HubListeners();
         using var publisher = new OutageHubPublisher(_hub, feed, new OutageUpdates(feed, _time, NullLogger<OutageUpdates>.Instance), _stats, _time,
-            NullLogger<OutageHubPublisher>.Instance, new HubListeners());
+            NullLogger<OutageHubPublisher>.Instance, listeners);
         await publisher.StartAsync(CancellationToken.None);
         try
         {
+            listeners.Connected();
             feed.Raise(Change("O-1", OutageState.Suspected, OutageChangeKinds.Created));
             Assert.Equal(("O-1", "Suspected"), await _hub.NextOutageAsync());
 
