@@ -1,3 +1,4 @@
+using OpsConsole.Engine.Application.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

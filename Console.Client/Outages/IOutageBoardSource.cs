@@ -5,15 +5,18 @@ namespace OpsConsole.Console.Client.Outages;
 /// <summary>
 /// What the outage board needs from the head-end: the open outages with the header figures, one
 /// outage's detail, and the dispatcher's actions. The host adapts its correlation engine to it and
-/// coalesces pushes (<see cref="Changed"/> at most a few times a second, however busy the storm).
+/// throttles pushes (<see cref="Subscribe"/>: at most a few calls a second, however busy the storm).
 /// Every action checks the user's role on the server side.
 /// </summary>
 public interface IOutageBoardSource
 {
     OutageBoardState Current { get; }
 
-    /// <summary>Raised (off the UI thread) when <see cref="Current"/> has been replaced.</summary>
-    event Action? Changed;
+    /// <summary>
+    /// Calls <paramref name="onChanged"/> (off the UI thread, never two calls at once, at most a few a second) whenever
+    /// <see cref="Current"/> or the map overlay may have changed, and once soon after subscribing. Dispose to stop.
+    /// </summary>
+    IDisposable Subscribe(Func<Task> onChanged);
 
     /// <summary>One outage with its timeline and every customer behind it; null when there is none.</summary>
     Task<OutageDetail?> GetDetailAsync(string id);
@@ -34,11 +37,11 @@ public interface IOutageBoardSource
 /// <summary>One open outage as a row of the board.</summary>
 public sealed record OutageRow(
     string Id,
-    string Level,
+    OutageLevelView Level,
     string DeviceId,
     string? DeviceName,
     string? Feeder,
-    string State,
+    OutageStateView State,
     int Meters,
     int ReportingMeters,
     int CriticalMeters,
@@ -81,8 +84,8 @@ public sealed record BoardActionResult(bool Succeeded, string? Error)
 /// </summary>
 public sealed record OutageMapItem(
     string Id,
-    string State,
-    string Level,
+    OutageStateView State,
+    OutageLevelView Level,
     string ElementId,
     string Color,
     IReadOnlyList<string> Transformers,

@@ -4,15 +4,21 @@ namespace OpsConsole.Console.Client.Outages;
 public static class OutageBoardView
 {
     /// <summary>The states an open outage can be in, in lifecycle order.</summary>
-    public static readonly IReadOnlyList<string> OpenStates = ["Suspected", "Confirmed", "Acknowledged", "Dispatched"];
+    public static readonly IReadOnlyList<OutageStateView> OpenStates =
+        [OutageStateView.Suspected, OutageStateView.Confirmed, OutageStateView.Acknowledged, OutageStateView.Dispatched];
 
-    public static readonly IReadOnlyList<string> Levels = ["Substation", "Feeder", "Device", "Transformer", "Meter", "Unknown"];
+    public static readonly IReadOnlyList<OutageLevelView> Levels = Enum.GetValues<OutageLevelView>();
 
-    /// <summary>Rows matching every filter given (null or empty = any).</summary>
-    public static IEnumerable<OutageRow> Filter(IEnumerable<OutageRow> rows, string? state, string? level, string? feeder) =>
-        rows.Where(r => (string.IsNullOrEmpty(state) || r.State == state)
-            && (string.IsNullOrEmpty(level) || r.Level == level)
+    /// <summary>Rows matching every filter given (null = any).</summary>
+    public static IEnumerable<OutageRow> Filter(IEnumerable<OutageRow> rows, OutageStateView? state, OutageLevelView? level, string? feeder) =>
+        rows.Where(r => (state is null || r.State == state)
+            && (level is null || r.Level == level)
             && (string.IsNullOrEmpty(feeder) || r.Feeder == feeder));
+
+    /// <summary>A filter value from the address (<c>?state=Confirmed</c>): null when absent or not a value of <typeparamref name="T"/>.</summary>
+    public static T? Parse<T>(string? text)
+        where T : struct, Enum =>
+        !string.IsNullOrEmpty(text) && Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) ? value : null;
 
     /// <summary>Highest priority first; then most critical customers, most customers, oldest.</summary>
     public static IEnumerable<OutageRow> ByPriority(IEnumerable<OutageRow> rows) =>
@@ -33,12 +39,12 @@ public static class OutageBoardView
     }
 
     /// <summary>The colour of a state on the map, the board's chips and the legend.</summary>
-    public static string StateHex(string state) => state switch
+    public static string StateHex(OutageStateView state) => state switch
     {
-        "Suspected" => "#ffb300",
-        "Confirmed" => "#d50000",
-        "Acknowledged" => "#ff4081",
-        "Dispatched" => "#00bfa5",
+        OutageStateView.Suspected => "#ffb300",
+        OutageStateView.Confirmed => "#d50000",
+        OutageStateView.Acknowledged => "#ff4081",
+        OutageStateView.Dispatched => "#00bfa5",
         _ => "#9e9e9e",
     };
 }

@@ -37,6 +37,7 @@ public partial class MapPage
 
     private OutageRow? _selectedOutage;
     private bool _drawn;
+    private IDisposable? _subscription;
 
     private NetworkSummary Summary { get; set; } = null!;
 
@@ -102,7 +103,7 @@ public partial class MapPage
         StateHasChanged();
     }
 
-    private void OnOutagesChanged() => _ = InvokeAsync(PushOutagesAsync);
+    private Task OnOutagesChangedAsync() => InvokeAsync(PushOutagesAsync);
 
     private async Task PushOutagesAsync()
     {
@@ -147,7 +148,7 @@ public partial class MapPage
         }
 
         _self = DotNetObjectReference.Create(this);
-        Outages.Changed += OnOutagesChanged;
+        _subscription = Outages.Subscribe(OnOutagesChangedAsync);
         _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
         _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.DrawingUrl, Source.TileUrl);
         await ShowOutagesWhenReadyAsync();
@@ -156,7 +157,7 @@ public partial class MapPage
     public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        Outages.Changed -= OnOutagesChanged;
+        _subscription?.Dispose();
         try
         {
             if (_map is not null)

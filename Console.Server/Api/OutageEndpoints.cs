@@ -1,22 +1,21 @@
-using OpsConsole.Console.Server.Outages;
 using OpsConsole.Console.Server.Security;
-using OpsConsole.Engine.Correlation;
-using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Application;
+using OpsConsole.Engine.Application.Meters;
+using OpsConsole.Engine.Application.Outages;
 using OpsConsole.Engine.Storage.Events;
-using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Console.Server.Api;
 
-/// <summary>Outages and meters (api.md): reads from the correlation snapshot; changes go through the correlation loop.</summary>
+/// <summary>Outages and meters (api.md): reads through <see cref="OutageQueries"/>, changes through the application commands.</summary>
 public static class OutageEndpoints
 {
     public const int LastEvents = 10;
 
     public static IEndpointRouteBuilder MapOutageApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/outages", (string? state, IOutageFeed feed) =>
+        endpoints.MapGet("/api/outages", (string? state, OutageQueries outages) =>
             {
-                var snapshot = feed.Current;
+                var snapshot = outages.Snapshot;
                 return state switch
                 {
                     null or "" or "active" => Results.Json(snapshot.Active.Select(ApiJson.Outage)),
@@ -26,42 +25,36 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapGet("/api/outages/{id}", async (string id, IOutageFeed feed, CorrelationService correlation, EventStore events, CancellationToken ct) =>
+        endpoints.MapGet("/api/outages/{id}", async (string id, OutageQueries outages, CancellationToken ct) =>
             {
-                if (feed.Current.Find(id) is not { } outage)
+                // Every customer behind the failed element, not only those that reported, with their last events.
+                if (await outages.DetailAsync(id, lastEvents: true, ct) is not { } detail)
                 {
                     return ApiJson.NotFound($"no outage '{id}'");
                 }
 
-                // Every customer behind the failed element, not only those that reported; their last events in one
-                // pass over the batches that hold them (EventStore.LastByMeters), not one read per meter.
-                var behind = await correlation.QueryAsync(c => c.MetersOf(outage.Id), ct);
-                var reported = outage.ReportingMeterIds.ToHashSet(StringComparer.Ordinal);
-                var last = events.LastByMeters(behind.Select(m => m.Guid));
-                var meters = behind.Select(m => new
+                var outage = detail.Row.Outage;
+                var meters = detail.Meters.Select(m => new
                 {
                     id = m.MeterId,
                     guid = m.Guid,
-                    reported = reported.Contains(m.MeterId),
-                    state = m.IsDown ? "Down" : "Up",
-                    lastEvent = last.TryGetValue(m.Guid, out var e) ? ApiJson.Event(e) : null,
+                    reported = m.Reported,
+                    state = m.Down ? "Down" : "Up",
+                    lastEvent = m.LastEvent is { } e ? ApiJson.Event(e) : null,
                 });
                 return Results.Json(new { outage = ApiJson.Outage(outage), meters, history = outage.History.Select(h => new { from = h.From?.ToString(), state = h.State.ToString(), at = h.At.UtcDateTime, h.Actor, h.Note }) });
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapGet("/api/meters/{id}", async (string id, CorrelationService correlation, EventStore events, TopologyState topology, CancellationToken ct) =>
+        endpoints.MapGet("/api/meters/{id}", async (string id, MeterQueries meters, CancellationToken ct) =>
             {
-                var (status, tests) = await correlation.QueryAsync(c => (c.MeterStatusOf(id), c.TestResultsOf(id)), ct);
-                if (status is null)
+                if (await meters.FindAsync(id, LastEvents, ct) is not { } meter)
                 {
                     return ApiJson.NotFound($"no meter '{id}' (give a meter id or GUID)");
                 }
 
-                var net = topology.Current;
-                var feature = net.TryGetMeter(status.Guid, out int m) ? net[m] : null;
-                var last = events.ByMeter(status.Guid, LastEvents);
-                var newest = last.Count > 0 ? last[0] : null;
+                var (status, feature) = (meter.Status, meter.Feature);
+                var newest = meter.LastEvents.Count > 0 ? meter.LastEvents[0] : null;
                 return Results.Json(new
                 {
                     id = status.MeterId,
@@ -82,37 +75,27 @@ public static class OutageEndpoints
                         capacitor = newest?.Flags.HasFlag(EventFlags.CapacitorLow) ?? false,
                         signal = newest?.Flags.HasFlag(EventFlags.SignalLow) ?? false,
                     },
-                    lastEvents = last.Select(ApiJson.Event),
-                    testResults = tests.Select(t => t.UtcDateTime),
+                    lastEvents = meter.LastEvents.Select(ApiJson.Event),
+                    testResults = meter.TestResults.Select(t => t.UtcDateTime),
                 });
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapPut("/api/meters/{id}/parent", async (string id, ParentBody? body, OutageBoardSource board, TopologyState topology, HttpContext http) =>
+        endpoints.MapPut("/api/meters/{id}/parent", async (string id, ParentBody? body, MeterCommands meters, ActorResolver actors, HttpContext http, CancellationToken ct) =>
             {
-                var tx = body?.Transformer;
-                if (string.IsNullOrWhiteSpace(tx))
-                {
-                    return ApiJson.FieldProblem("transformer", "required: the id of the transformer the meter is fed from");
-                }
-
-                var net = topology.Current;
-                if (!net.TryGetElement(tx, out int e) || net.KindOf(e) != Gis.Topology.ElementKind.Transformer)
-                {
-                    return ApiJson.FieldProblem("transformer", $"'{tx}' is not a transformer of the network");
-                }
-
-                // The board's own remap: the same role and session checks, and one audit row with the actor — the signed-in
+                var tx = body?.Transformer ?? "";
+                // The one remap (MeterCommands): the role and session checks, and one audit row with the actor — the signed-in
                 // user, or api-key:<role>:<hash prefix> for a machine client (ApiKeyAuthenticationHandler.ActorName).
-                var result = await board.RemapMeterAsync(id, http.User, tx, http.Connection.RemoteIpAddress?.ToString());
-                if (!result.Succeeded)
+                var result = await meters.RemapAsync(actors.Of(http), id, tx, ct);
+                return result.Status switch
                 {
-                    return ApiJson.FieldProblem("id", result.Error ?? "remap failed");
-                }
-
-                return Results.Json(new { meter = id, transformer = tx, outage = result.Outage is { } o ? ApiJson.Outage(o) : null });
+                    CommandStatus.Done => Results.Json(new { meter = id, transformer = tx, outage = result.Value is { } o ? ApiJson.Outage(o) : null }),
+                    CommandStatus.Forbidden or CommandStatus.SessionEnded => TopologyEndpoints.Refusal(result),
+                    CommandStatus.Invalid => ApiJson.FieldProblem(result.Field ?? "id", result.Error ?? "remap failed"),
+                    _ => ApiJson.FieldProblem("id", result.Error ?? "remap failed"),
+                };
             })
-            .RequireAuthorization(Roles.AdminPolicy);
+            .RequireAuthorization(Roles.ReadPolicy); // the admin role: MeterCommands
         return endpoints;
     }
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Server.Security;
-using OpsConsole.Console.Server.Topology;
+using OpsConsole.Engine.Application;
+using OpsConsole.Engine.Application.Topology;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
@@ -27,8 +28,15 @@ public static class TopologyEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
-        endpoints.MapPost("/api/topology", async (HttpContext http, bool? dryRun, bool? force, NetworkAdministration admin, IOptions<TopologyOptions> options, CancellationToken ct) =>
+        endpoints.MapPost("/api/topology", async (HttpContext http, bool? dryRun, bool? force, TopologyCommands commands, ActorResolver actors, IOptions<TopologyOptions> options, CancellationToken ct) =>
             {
+                // The role is the command's to check (and a refusal its to audit), before the body is read.
+                var actor = actors.Of(http);
+                if (commands.RefuseImport(actor) is { } refused)
+                {
+                    return Refusal(refused);
+                }
+
                 // A network of a million meters is far above the server's general body limit: this endpoint has its own.
                 if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 {
@@ -57,7 +65,12 @@ public static class TopologyEndpoints
                     return RequestTooLarge.Problem(options.Value.MaxImportBytes, "Topology:MaxImportBytes");
                 }
 
-                var result = await admin.ImportAsync(http.User, import, dryRun == true, force == true, Remote(http), ct);
+                var done = await commands.ImportAsync(actor, import, dryRun == true, force == true, "POST /api/topology", ct);
+                if (done.Value is not { } result)
+                {
+                    return Refusal(done);
+                }
+
                 var d = result.Difference;
                 switch (result.Outcome)
                 {
@@ -105,17 +118,17 @@ public static class TopologyEndpoints
                         });
                 }
             })
-            .RequireAuthorization(Roles.AdminPolicy)
+            .RequireAuthorization(Roles.ReadPolicy) // signed-in callers only; the admin role is TopologyCommands' to check and audit
             .WithMetadata(new ImportSizeLimit(endpoints.ServiceProvider.GetRequiredService<IOptions<TopologyOptions>>()));
 
-        endpoints.MapPost("/api/topology/rollback", async (HttpContext http, NetworkAdministration admin, CancellationToken ct) =>
+        endpoints.MapPost("/api/topology/rollback", async (HttpContext http, TopologyCommands commands, ActorResolver actors, CancellationToken ct) =>
             {
-                var (result, error) = await admin.RollBackAsync(http.User, Remote(http), ct);
-                if (result is null)
+                var done = await commands.RollBackAsync(actors.Of(http), ct);
+                if (done.Value is not { } result)
                 {
-                    return error == NetworkAdministration.NotAllowed
-                        ? Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: error)
-                        : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back", detail: error);
+                    return done.Status == CommandStatus.Conflict
+                        ? Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to roll back", detail: done.Error)
+                        : Refusal(done);
                 }
 
                 var d = result.Difference!;
@@ -129,7 +142,7 @@ public static class TopologyEndpoints
                     eventsReplayed = result.EventsReplayed,
                 });
             })
-            .RequireAuthorization(Roles.AdminPolicy);
+            .RequireAuthorization(Roles.ReadPolicy); // the admin role: TopologyCommands
         return endpoints;
     }
 
@@ -151,5 +164,7 @@ public static class TopologyEndpoints
         public long? MaxRequestBodySize => options.Value.MaxImportBytes;
     }
 
-    internal static string? Remote(HttpContext http) => http.Connection.RemoteIpAddress?.ToString();
+    /// <summary>A refused command as HTTP: 403 for the role or a revoked session (already audited by the command).</summary>
+    internal static IResult Refusal<T>(CommandResult<T> result) =>
+        Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: result.Error);
 }

@@ -41,6 +41,7 @@ public static class ConsoleServerExtensions
         services.AddHostedService<OpsConsole.Console.Server.Hubs.OutageHubPublisher>();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddConsoleObservability(configuration);
+        services.AddConsoleApplication();
         return services;
     }
 

@@ -1,69 +1,62 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using OpsConsole.Console.Server.Api;
-using OpsConsole.Engine.Correlation;
+using OpsConsole.Engine.Application.Push;
 using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Ingest;
 
 namespace OpsConsole.Console.Server.Hubs;
 
 /// <summary>
-/// Forwards the correlation feed to hub clients: every change as <c>OutageChanged</c> (in order, off the
-/// correlation loop through an unbounded queue: changes are few next to events), and the stats at most once
-/// a second, only when they differ from the last ones sent (coalesced) or a client connected since, and only
-/// while a client is connected (<see cref="HubListeners"/>): with nobody listening they are not even built.
+/// Forwards the correlation feed to hub clients through the same throttled subscription as the board's
+/// (<see cref="OutageUpdates"/>): <c>OutageChanged</c> for every outage created or changed (level, state, restored,
+/// cleared, counts), at most every <see cref="OutageInterval"/> per outage with its latest state — a storm's many
+/// changes to one outage coalesce, its latest state is never dropped, and memory is bounded by the outages. The stats
+/// at most once a second, only when they differ from the last ones sent (coalesced) or a client connected since, and
+/// only while a client is connected (<see cref="HubListeners"/>): with nobody listening they are not even built.
 /// </summary>
-public sealed partial class OutageHubPublisher(IHubContext<OutageHub> hub, IOutageFeed feed, IngestStats stats, TimeProvider time,
+public sealed partial class OutageHubPublisher(IHubContext<OutageHub> hub, IOutageFeed feed, OutageUpdates updates, IngestStats stats, TimeProvider time,
     ILogger<OutageHubPublisher> logger, HubListeners listeners) : BackgroundService
 {
     public static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Channel<OutageChange> _changes = Channel.CreateUnbounded<OutageChange>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>The least time between two pushes of outage changes.</summary>
+    public static readonly TimeSpan OutageInterval = TimeSpan.FromMilliseconds(100);
+
+    private OutageSubscription? _outages;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        feed.Changed += OnChanged;
+        _outages = updates.Subscribe("hub", OutageInterval, SendOutagesAsync);
         return base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        feed.Changed -= OnChanged;
-        _changes.Writer.TryComplete();
+        _outages?.Dispose();
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void OnChanged(IReadOnlyList<OutageChange> changes)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => SendStatsAsync(stoppingToken);
+
+    /// <summary>One message per outage that changed since the last push, oldest change first; none while nobody is connected.</summary>
+    private async Task SendOutagesAsync(OutageUpdate update, CancellationToken ct)
     {
-        foreach (var c in changes)
+        if (listeners.Count <= 0)
         {
-            _changes.Writer.TryWrite(c);
+            return; // nobody to tell: a client that connects later reads the current outages over REST
         }
-    }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(SendOutagesAsync(stoppingToken), SendStatsAsync(stoppingToken));
-
-    private async Task SendOutagesAsync(CancellationToken ct)
-    {
-        try
+        foreach (var change in update.Changes)
         {
-            await foreach (var change in _changes.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            try
             {
-                try
-                {
-                    await hub.Clients.All.SendAsync(OutageHub.OutageChanged, ApiJson.Outage(change.Outage), ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogSendFault(logger, ex);
-                }
+                await hub.Clients.All.SendAsync(OutageHub.OutageChanged, ApiJson.Outage(change.Outage), ct).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSendFault(logger, ex);
+            }
         }
     }
 

@@ -12,11 +12,7 @@ public sealed class CircuitOutageBoardSource(OutageBoardSource board, CircuitRem
 {
     public OutageBoardState Current => board.Current;
 
-    public event Action? Changed
-    {
-        add => board.Changed += value;
-        remove => board.Changed -= value;
-    }
+    public IDisposable Subscribe(Func<Task> onChanged) => board.Subscribe(onChanged);
 
     public Task<OutageDetail?> GetDetailAsync(string id) => board.GetDetailAsync(id);
 

@@ -1,101 +1,115 @@
-using System.Globalization;
 using System.Security.Claims;
 using OpsConsole.Console.Client.Outages;
 using OpsConsole.Console.Server.Security;
-using OpsConsole.Console.Server.Security.Sessions;
-using OpsConsole.Console.Server.Security.Users;
+using OpsConsole.Engine.Application;
+using OpsConsole.Engine.Application.Meters;
+using OpsConsole.Engine.Application.Outages;
+using OpsConsole.Engine.Application.Push;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Ingest;
-using OpsConsole.Engine.Topology;
-using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Console.Server.Outages;
 
 /// <summary>
-/// The outage board's view of the correlation engine. Pushes are coalesced: the engine may change
-/// outages thousands of times a second in a storm; the board is rebuilt at most every
-/// <see cref="PushInterval"/> (and every second for the ingest figures), and every circuit re-renders
-/// from that one immutable state. The board is built only while a page listens (<see cref="Changed"/> has a
-/// subscriber): with no page open a tick only samples two ingest totals for the rates, and the first page to
-/// subscribe gets a fresh state before it reads <see cref="Current"/>. Actions check the role and the session here, on the server, and are
-/// audited with the remote address of the page that asked. The pages reach it through
-/// <see cref="CircuitOutageBoardSource"/>, which supplies that address.
+/// The outage board's and the map's door to the application layer: rows, detail and overlay from
+/// <see cref="OutageQueries"/> (built once per correlation snapshot, whoever asks), actions through
+/// <see cref="OutageCommands"/> and <see cref="MeterCommands"/> (which check the role and the session and audit), and
+/// pushes through one throttled <see cref="OutageSubscription"/> per page (<see cref="Subscribe"/>), the same push
+/// path as the hub's. Engine values are mapped to the console's own types here (<see cref="OutageStateView"/>, …).
+/// The header's ingest figures are sampled once a second; a page listening is called once a second for them too.
+/// Nothing is built while no page asks. The pages reach it through <see cref="CircuitOutageBoardSource"/>, which
+/// supplies the page's remote address.
 /// </summary>
 public sealed class OutageBoardSource : IHostedService, IDisposable
 {
+    /// <summary>The least time between two calls to one page.</summary>
     public static readonly TimeSpan PushInterval = TimeSpan.FromMilliseconds(250);
+
+    public static readonly TimeSpan SampleInterval = TimeSpan.FromSeconds(1);
 
     private const int RateSeconds = 10;
     private const int RejectSeconds = 60;
 
-    private readonly CorrelationService _correlation;
-    private readonly TopologyState _topology;
+    private readonly OutageQueries _queries;
+    private readonly OutageCommands _outages;
+    private readonly MeterCommands _meters;
+    private readonly OutageUpdates _updates;
+    private readonly ActorResolver _actors;
     private readonly IngestStats _stats;
-    private readonly AuditLog _audit;
-    private readonly SessionStamps _sessions;
     private readonly TimeProvider _time;
     private readonly Queue<(DateTimeOffset At, long Received, long Rejected)> _samples = new();
     private readonly Lock _gate = new();
+    private OutageSubscription[] _listening = [];
     private ITimer? _timer;
-    private int _dirty = 1;
-    private bool _stale = true; // ticks were skipped with no page listening: rebuild when one subscribes
-    private Action? _changed;
-    private long _ticks;
+    private long _sampled; // samples taken since start: the header's version
     private long _builds;
-    private OutageBoardState _current = OutageBoardState.Empty;
-    private IReadOnlyList<OutageMapItem> _overlay = [];
+    private Built? _board;
+    private Overlaid? _overlay;
 
-    public OutageBoardSource(CorrelationService correlation, TopologyState topology, IngestStats stats, AuditLog audit, SessionStamps sessions, TimeProvider time)
+    public OutageBoardSource(OutageQueries queries, OutageCommands outages, MeterCommands meters, OutageUpdates updates, ActorResolver actors,
+        IngestStats stats, TimeProvider time)
     {
-        _correlation = correlation;
-        _topology = topology;
+        _queries = queries;
+        _outages = outages;
+        _meters = meters;
+        _updates = updates;
+        _actors = actors;
         _stats = stats;
-        _audit = audit;
-        _sessions = sessions;
         _time = time;
-        _correlation.Changed += OnOutagesChanged;
     }
 
-    /// <summary>Times the board state was built since start (diagnostics: it stays put while no page listens).</summary>
+    /// <summary>Times the board state was built since start (diagnostics: it stays put while no page asks).</summary>
     public long Builds => Interlocked.Read(ref _builds);
 
-    /// <summary>The board now (brought up to date first when no page was listening).</summary>
+    /// <summary>Pages subscribed now.</summary>
+    public int Listening => Volatile.Read(ref _listening).Length;
+
+    /// <summary>The board now: rebuilt when the outages changed or a new ingest sample was taken since the last build.</summary>
     public OutageBoardState Current
     {
         get
         {
-            Refresh();
-            return Volatile.Read(ref _current);
+            var rows = _queries.Rows();
+            long sampled = Interlocked.Read(ref _sampled);
+            var board = Volatile.Read(ref _board);
+            if (board is not null && ReferenceEquals(board.From, rows) && board.Sampled == sampled)
+            {
+                return board.State;
+            }
+
+            lock (_gate)
+            {
+                board = new Built(rows, sampled, Build(rows));
+                Interlocked.Increment(ref _builds);
+            }
+
+            Volatile.Write(ref _board, board);
+            return board.State;
         }
     }
 
-    /// <summary>Raised after every rebuild; subscribing (a page opening) first brings <see cref="Current"/> up to date.</summary>
-    public event Action? Changed
+    /// <summary>
+    /// Calls <paramref name="onChanged"/> when the outages changed (at most every <see cref="PushInterval"/>), once a second
+    /// for the header figures, and once soon after subscribing. Dispose the result to stop.
+    /// </summary>
+    public IDisposable Subscribe(Func<Task> onChanged)
     {
-        add
+        ArgumentNullException.ThrowIfNull(onChanged);
+        var subscription = _updates.Subscribe("outage-board", PushInterval, (_, _) => onChanged());
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                _changed += value;
-            }
-
-            Refresh();
+            _listening = [.. _listening, subscription];
         }
 
-        remove
-        {
-            lock (_gate)
-            {
-                _changed -= value;
-            }
-        }
+        subscription.Execute();
+        return new Unsubscriber(this, subscription);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.Zero, PushInterval);
+        _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.Zero, SampleInterval);
         return Task.CompletedTask;
     }
 
@@ -105,65 +119,31 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    private void OnOutagesChanged(IReadOnlyList<OutageChange> changes) => Interlocked.Exchange(ref _dirty, 1);
-
-    /// <summary>Rebuilds the board when outages changed, and once a second for the ingest figures.</summary>
+    /// <summary>Once a second: two ingest totals for the rates; pages listening are called for the new figures.</summary>
     internal void Tick()
-    {
-        lock (_gate)
-        {
-            bool second = _ticks++ % (long)(TimeSpan.FromSeconds(1) / PushInterval) == 0;
-            if (second)
-            {
-                Sample();
-            }
-
-            if (_changed is null)
-            {
-                _stale = true; // no page open: build nothing until one subscribes
-                return;
-            }
-
-            bool changed = Interlocked.Exchange(ref _dirty, 0) != 0;
-            if (!changed && !second && !_stale)
-            {
-                return;
-            }
-
-            RebuildLocked(changed);
-        }
-
-        Volatile.Read(ref _changed)?.Invoke();
-    }
-
-    private void RebuildLocked(bool outagesChanged)
-    {
-        var outages = _correlation.Current;
-        var net = _topology.Current;
-        if (outagesChanged || _stale)
-        {
-            Volatile.Write(ref _overlay, Overlay(outages, net)); // the map's meters: only when outages changed
-        }
-
-        Volatile.Write(ref _current, Build(outages, net));
-        Interlocked.Increment(ref _builds);
-        _stale = false;
-    }
-
-    private void Sample()
     {
         var now = _time.GetUtcNow();
         var (received, rejected) = _stats.Totals(); // two totals, not a snapshot of every gateway
-        _samples.Enqueue((now, received, rejected));
-        while (_samples.Count > RejectSeconds + 1)
+        lock (_gate)
         {
-            _samples.Dequeue();
+            _samples.Enqueue((now, received, rejected));
+            while (_samples.Count > RejectSeconds + 1)
+            {
+                _samples.Dequeue();
+            }
+
+            Interlocked.Increment(ref _sampled);
+        }
+
+        foreach (var page in Volatile.Read(ref _listening))
+        {
+            page.Execute();
         }
     }
 
-    private OutageBoardState Build(OutageSnapshot outages, NetworkTopology net)
+    private OutageBoardState Build(IReadOnlyList<OutageRowView> views)
     {
-        var rows = outages.Active.Select(o => Row(o, net)).ToArray();
+        var rows = views.Select(Row).ToArray();
         double rate = 0;
         long rejects = 0;
         if (_samples.Count >= 2)
@@ -179,163 +159,114 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         return new OutageBoardState(rows, header, _time.GetUtcNow());
     }
 
-    private static OutageRow Row(Outage o, NetworkTopology net)
-    {
-        string? name = null, feeder = null;
-        if (net.TryGetElement(o.DeviceId, out int element))
-        {
-            name = net[element].Name;
-            int f = net.AncestorOfKind(element, ElementKind.Feeder);
-            feeder = f >= 0 ? net[f].Id : null;
-        }
-
-        return new OutageRow(o.Id, o.Level.ToString(), o.DeviceId, name, feeder, o.State.ToString(), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
-    }
-
+    /// <summary>The map's view of the open outages, at the same moment as <see cref="Current"/>.</summary>
     public IReadOnlyList<OutageMapItem> GetMapOverlay()
     {
-        Refresh();
-        return Volatile.Read(ref _overlay);
-    }
-
-    /// <summary>Rebuilds now if ticks were skipped while no page listened.</summary>
-    private void Refresh()
-    {
-        if (Volatile.Read(ref _stale))
+        var views = _queries.MapOverlay();
+        if (Volatile.Read(ref _overlay) is { } cached && ReferenceEquals(cached.From, views))
         {
-            lock (_gate)
-            {
-                if (_stale)
-                {
-                    RebuildLocked(Interlocked.Exchange(ref _dirty, 0) != 0);
-                }
-            }
+            return cached.Items;
         }
-    }
 
-    /// <summary>
-    /// The map's view: per open outage, the transformers at or below the failed element and its meters,
-    /// reporting or silent, from the topology in force (a meter remapped since start is drawn at its
-    /// topology place until the network is re-imported).
-    /// </summary>
-    private static OutageMapItem[] Overlay(OutageSnapshot outages, NetworkTopology net) =>
-        [.. outages.Active.Select(o =>
+        IReadOnlyList<OutageMapItem> items = [.. views.Select(v =>
         {
-            var reporting = o.ReportingMeterIds.ToHashSet(StringComparer.Ordinal);
-            var transformers = new List<string>();
-            var silent = new List<string>();
-            if (o.Level is not (OutageLevel.Meter or OutageLevel.Unknown) && net.TryGetElement(o.DeviceId, out int element))
-            {
-                if (net.KindOf(element) == ElementKind.Transformer)
-                {
-                    transformers.Add(o.DeviceId);
-                }
-
-                foreach (int meter in net.MetersBelow(element))
-                {
-                    string id = net[meter].Id;
-                    if (!reporting.Contains(id))
-                    {
-                        silent.Add(id);
-                    }
-
-                    int t = net.ParentOf(meter);
-                    if (t >= 0 && (transformers.Count == 0 || transformers[^1] != net[t].Id))
-                    {
-                        transformers.Add(net[t].Id);
-                    }
-                }
-            }
-
-            string state = o.State.ToString();
-            return new OutageMapItem(o.Id, state, o.Level.ToString(), o.DeviceId, OutageBoardView.StateHex(state),
-                [.. transformers.Distinct(StringComparer.Ordinal)], [.. o.ReportingMeterIds], silent);
+            var state = State(v.Outage.State);
+            return new OutageMapItem(v.Outage.Id, state, Level(v.Outage.Level), v.Outage.DeviceId, OutageBoardView.StateHex(state),
+                v.Transformers, v.Outage.ReportingMeterIds, v.Silent);
         })];
+        Volatile.Write(ref _overlay, new Overlaid(views, items));
+        return items;
+    }
 
     public async Task<OutageDetail?> GetDetailAsync(string id)
     {
-        var (outage, meters) = await _correlation.QueryAsync(c => (c.Find(id), c.MetersOf(id))).ConfigureAwait(false);
-        if (outage is null)
+        if (await _queries.DetailAsync(id, lastEvents: false).ConfigureAwait(false) is not { } detail)
         {
             return null;
         }
 
-        var net = _topology.Current;
-        var reporting = outage.ReportingMeterIds.ToHashSet(StringComparer.Ordinal);
-        var list = meters.Select(m => new OutageMeter(
-            m.MeterId,
-            reporting.Contains(m.MeterId),
-            m.IsDown,
-            net.TryGetElement(m.MeterId, out int e) && net[e].Critical == true)).ToArray();
+        var outage = detail.Row.Outage;
         var timeline = outage.History.Select(t => new TimelineEntry(
             t.At,
             t.From is null ? $"created, {t.State}" : t.From == t.State ? t.State.ToString() : $"{t.From} → {t.State}",
             t.Actor,
             t.Note)).ToArray();
-        return new OutageDetail(Row(outage, net), outage.Explanation, outage.ParentOutageId, timeline, list);
+        var meters = detail.Meters.Select(m => new OutageMeter(m.MeterId, m.Reported, m.Down, m.Critical)).ToArray();
+        return new OutageDetail(Row(detail.Row), outage.Explanation, outage.ParentOutageId, timeline, meters);
     }
 
-    public Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user, string? remoteAddress) =>
-        ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.AcknowledgeKind, OutageId = id }, $"acknowledge {id}");
+    public async Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user, string? remoteAddress) =>
+        Board(await _outages.AcknowledgeAsync(_actors.Of(user, remoteAddress), id).ConfigureAwait(false));
 
-    public Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note, string? remoteAddress) =>
-        ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.DispatchKind, OutageId = id, Crew = crew, Note = note }, $"dispatch {id} crew={crew}");
+    public async Task<BoardActionResult> DispatchAsync(string id, ClaimsPrincipal user, string crew, string? note, string? remoteAddress) =>
+        Board(await _outages.DispatchAsync(_actors.Of(user, remoteAddress), id, crew, note).ConfigureAwait(false));
 
-    public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason, string? remoteAddress) =>
-        ApplyAsync(user, remoteAddress, Roles.Dispatcher, new OperatorAction { Kind = OperatorAction.RestoreKind, OutageId = id, Note = reason }, $"restore {id}: {reason}");
+    public async Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason, string? remoteAddress) =>
+        Board(await _outages.RestoreAsync(_actors.Of(user, remoteAddress), id, reason).ConfigureAwait(false));
 
     public async Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
-        Board(await RemapMeterAsync(meterId, user, transformerId, remoteAddress).ConfigureAwait(false));
+        Board(await _meters.RemapAsync(_actors.Of(user, remoteAddress), meterId, transformerId).ConfigureAwait(false));
 
-    /// <summary>
-    /// The remap of the board and of <c>PUT /api/meters/{id}/parent</c> alike (one code path, one audit row whatever
-    /// the door), with the outage as it is afterwards.
-    /// </summary>
-    public Task<CorrelationResult> RemapMeterAsync(string meterId, ClaimsPrincipal user, string transformerId, string? remoteAddress) =>
-        ApplyAuditedAsync(user, remoteAddress, Roles.Admin, new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, $"remap {meterId} to {transformerId}");
-
-    private static BoardActionResult Board(CorrelationResult result) =>
-        result.Succeeded ? BoardActionResult.Ok : BoardActionResult.Fail(result.Error ?? "The action failed.");
-
-    private async Task<BoardActionResult> ApplyAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what) =>
-        Board(await ApplyAuditedAsync(user, remoteAddress, minimumRole, action, what).ConfigureAwait(false));
-
-    /// <summary>
-    /// Checks the role and that the session is still the user's on the server (a dispatcher's browser cannot call
-    /// past it, and a page left open after a password reset cannot act until it is revalidated), applies, audits.
-    /// </summary>
-    private async Task<CorrelationResult> ApplyAuditedAsync(ClaimsPrincipal user, string? remoteAddress, string minimumRole, OperatorAction action, string what)
+    /// <summary>The console's state for an engine state: the one place the two enumerations meet.</summary>
+    public static OutageStateView State(OutageState state) => state switch
     {
-        string name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "" : "";
-        bool allowed = name.Length > 0 && (user.IsInRole(Roles.Admin) || (minimumRole == Roles.Dispatcher && user.IsInRole(Roles.Dispatcher)));
-        if (!allowed)
-        {
-            _audit.Write(name, "action-refused", remoteAddress, what);
-            return CorrelationResult.Fail("Your role does not allow this action.");
-        }
+        OutageState.Suspected => OutageStateView.Suspected,
+        OutageState.Confirmed => OutageStateView.Confirmed,
+        OutageState.Acknowledged => OutageStateView.Acknowledged,
+        OutageState.Dispatched => OutageStateView.Dispatched,
+        OutageState.Restored => OutageStateView.Restored,
+        OutageState.Cleared => OutageStateView.Cleared,
+        OutageState.Momentary => OutageStateView.Momentary,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "an outage state the console does not know"),
+    };
 
-        if (_sessions.WhyRevoked(user) is { } revoked)
-        {
-            _audit.Write(name, "action-refused", remoteAddress, $"{what}: session revoked ({revoked})");
-            return CorrelationResult.Fail("Your session has ended: sign in again.");
-        }
+    /// <summary>The console's level for an engine level.</summary>
+    public static OutageLevelView Level(OutageLevel level) => level switch
+    {
+        OutageLevel.Substation => OutageLevelView.Substation,
+        OutageLevel.Feeder => OutageLevelView.Feeder,
+        OutageLevel.Device => OutageLevelView.Device,
+        OutageLevel.Transformer => OutageLevelView.Transformer,
+        OutageLevel.Meter => OutageLevelView.Meter,
+        OutageLevel.Unknown => OutageLevelView.Unknown,
+        _ => throw new ArgumentOutOfRangeException(nameof(level), level, "an outage level the console does not know"),
+    };
 
-        action.Actor = name;
-        var result = await _correlation.ApplyAsync(action).ConfigureAwait(false);
-        _audit.Write(name, result.Succeeded ? "outage-action" : "outage-action-failed", remoteAddress,
-            result.Succeeded ? what : string.Create(CultureInfo.InvariantCulture, $"{what}: {result.Error}"));
-        if (result.Succeeded)
-        {
-            Interlocked.Exchange(ref _dirty, 1);
-            Tick();
-        }
-
-        return result;
+    private static OutageRow Row(OutageRowView v)
+    {
+        var o = v.Outage;
+        return new OutageRow(o.Id, Level(o.Level), o.DeviceId, v.DeviceName, v.Feeder, State(o.State), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
     }
 
-    public void Dispose()
+    private static BoardActionResult Board(CommandResult<Outage> result) =>
+        result.Succeeded ? BoardActionResult.Ok : BoardActionResult.Fail(result.Error ?? "The action failed.");
+
+    private void Unsubscribe(OutageSubscription subscription)
     {
-        _correlation.Changed -= OnOutagesChanged;
-        _timer?.Dispose();
+        lock (_gate)
+        {
+            _listening = [.. _listening.Where(s => !ReferenceEquals(s, subscription))];
+        }
+
+        subscription.Dispose();
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    private sealed record Overlaid(IReadOnlyList<OutageOverlayView> From, IReadOnlyList<OutageMapItem> Items);
+
+    private sealed record Built(IReadOnlyList<OutageRowView> From, long Sampled, OutageBoardState State);
+
+    private sealed class Unsubscriber(OutageBoardSource board, OutageSubscription subscription) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                board.Unsubscribe(subscription);
+            }
+        }
     }
 }

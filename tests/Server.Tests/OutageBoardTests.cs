@@ -32,7 +32,7 @@ public sealed class OutageBoardTests : IAsyncLifetime
     public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
     private static OutageRow Row(string id, string level, string device, string? feeder, string state, int meters, int critical, int priority, int minutesAgo) =>
-        new(id, level, device, device + " name", feeder, state, meters, Math.Min(meters, 2), critical, Now.AddMinutes(-minutesAgo), priority);
+        new(id, Enum.Parse<OutageLevelView>(level), device, device + " name", feeder, Enum.Parse<OutageStateView>(state), meters, Math.Min(meters, 2), critical, Now.AddMinutes(-minutesAgo), priority);
 
     private IRenderedComponent<OutageBoardPage> RenderAs(string role, string url = "outages", bool interactive = true)
     {
@@ -235,6 +235,17 @@ public sealed class OutageBoardTests : IAsyncLifetime
         Assert.Contains("D2 name", cut.Find("tr.oc-board-selected").TextContent, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Board_IsSubscribedWhileShown_AndUnsubscribedWhenClosed()
+    {
+        var cut = RenderAs("dispatcher");
+        Assert.Equal(1, _board.Listening);
+
+        cut.Instance.Dispose();
+
+        Assert.Equal(0, _board.Listening);
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
@@ -248,14 +259,31 @@ public sealed class OutageBoardTests : IAsyncLifetime
 
         public string? Refuse { get; set; }
 
-        public event Action? Changed;
+        private readonly List<Func<Task>> _listeners = [];
+
+        /// <summary>Pages subscribed now.</summary>
+        public int Listening => _listeners.Count;
+
+        public IDisposable Subscribe(Func<Task> onChanged)
+        {
+            _listeners.Add(onChanged);
+            return new Unsubscriber(() => _listeners.Remove(onChanged));
+        }
+
+        private sealed class Unsubscriber(Action dispose) : IDisposable
+        {
+            public void Dispose() => dispose();
+        }
 
         public static FakeBoard Empty() => new();
 
         public void Set(params OutageRow[] rows)
         {
             Current = new OutageBoardState(rows, new BoardHeader(rows.Length, rows.Sum(r => r.Meters), rows.Sum(r => r.CriticalMeters), 12, 0), Now);
-            Changed?.Invoke();
+            foreach (var listener in _listeners.ToArray())
+            {
+                _ = listener();
+            }
         }
 
         /// <summary>When set, detail lookups of these outages wait for the task (a slow lookup racing a click).</summary>

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpsConsole.Console.Server.Hubs;
+using OpsConsole.Engine.Application.Push;
 using OpsConsole.Console.Server.Outages;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
@@ -24,7 +25,7 @@ public sealed class StatsPushListenersTests
         var stats = new IngestStats();
         var hub = new Recorder();
         var listeners = new HubListeners();
-        using var publisher = new OutageHubPublisher(hub, new NoOutages(), stats, time, NullLogger<OutageHubPublisher>.Instance, listeners);
+        using var publisher = new OutageHubPublisher(hub, NoOutages.Instance, new OutageUpdates(NoOutages.Instance, time, NullLogger<OutageUpdates>.Instance), stats, time, NullLogger<OutageHubPublisher>.Instance, listeners);
         await publisher.StartAsync(CancellationToken.None);
         try
         {
@@ -76,18 +77,30 @@ public sealed class StatsPushListenersTests
         var board = host.Get<OutageBoardSource>();
         long idle = board.Builds;
 
-        time.Advance(TimeSpan.FromSeconds(5)); // 20 ticks, 5 of them "once a second"
+        time.Advance(TimeSpan.FromSeconds(5)); // five samples taken, nothing built
         Assert.Equal(idle, board.Builds);
 
-        int raised = 0;
-        void OnChanged() => Interlocked.Increment(ref raised);
-        board.Changed += OnChanged; // a page opens: it reads a state built now
-        Assert.Equal(idle + 1, board.Builds);
-        time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(board.Builds > idle + 1);
-        Assert.True(Volatile.Read(ref raised) > 0);
+        // A page opens: it is called soon after subscribing, and reads a state built then.
+        var calls = Channel.CreateUnbounded<long>();
+        using (board.Subscribe(() =>
+        {
+            _ = board.Current;
+            calls.Writer.TryWrite(board.Builds);
+            return Task.CompletedTask;
+        }))
+        {
+            long first = await calls.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(idle + 1, first);
 
-        board.Changed -= OnChanged; // the page closes
+            // A second on, new ingest figures: the page is called again and the board rebuilt with them.
+            time.Advance(TimeSpan.FromSeconds(1));
+            long next = await calls.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(first + 1, next);
+            Assert.Equal(1, board.Listening);
+        }
+
+        // The page closes: nothing is built any more.
+        Assert.Equal(0, board.Listening);
         long open = board.Builds;
         time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(open, board.Builds);
@@ -95,6 +108,8 @@ public sealed class StatsPushListenersTests
 
     private sealed class NoOutages : IOutageFeed
     {
+        public static readonly NoOutages Instance = new();
+
         public OutageSnapshot Current => OutageSnapshot.Empty;
 
         public event Action<IReadOnlyList<OutageChange>>? Changed

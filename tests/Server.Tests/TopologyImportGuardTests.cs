@@ -1,3 +1,4 @@
+using OpsConsole.Engine.Application.Topology;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;

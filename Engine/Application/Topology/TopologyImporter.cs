@@ -2,10 +2,11 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.GeoJson;
 using OpsConsole.Gis.Topology;
 
-namespace OpsConsole.Engine.Topology;
+namespace OpsConsole.Engine.Application.Topology;
 
 /// <summary>How an import ended.</summary>
 public enum TopologyImportOutcome

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Engine.Application.Meters;
+using OpsConsole.Engine.Application.Outages;
+using OpsConsole.Engine.Application.Push;
+using OpsConsole.Engine.Application.Topology;
+using OpsConsole.Engine.Application.Users;
+
+namespace OpsConsole.Engine.Application;
+
+public static class ApplicationServiceCollectionExtensions
+{
+    /// <summary>
+    /// The commands and queries every front door calls, and the one push path. The host supplies the ports:
+    /// <see cref="IAuditTrail"/> and <see cref="IUserAccounts"/>.
+    /// </summary>
+    public static IServiceCollection AddEngineApplication(this IServiceCollection services)
+    {
+        services.AddSingleton<CommandGuard>();
+        services.AddSingleton<OutageCommands>();
+        services.AddSingleton<OutageQueries>();
+        services.AddSingleton<MeterCommands>();
+        services.AddSingleton<MeterQueries>();
+        services.AddSingleton<TopologyCommands>();
+        services.AddSingleton<UserCommands>();
+        services.AddSingleton<OutageUpdates>();
+        return services;
+    }
+}

@@ -1,0 +1,27 @@
+namespace OpsConsole.Engine.Application.Users;
+
+/// <summary>
+/// The user accounts as <see cref="UserCommands"/> needs them (the host adapts its user store and sign-in throttle).
+/// Names are matched case-insensitively; the methods return the stored spelling.
+/// </summary>
+public interface IUserAccounts
+{
+    IReadOnlyList<UserAccount> All();
+
+    bool Exists(string name);
+
+    /// <summary>Creates a user who must change <paramref name="temporaryPassword"/> at the first sign-in; false when the name is taken.</summary>
+    bool TryCreate(string name, string role, string temporaryPassword, DateTimeOffset now);
+
+    /// <summary>Clears the lockout and failure counts (every address may try again); the stored name, or null when there is no such user.</summary>
+    string? Unlock(string name);
+
+    /// <summary>Sets a temporary password that must be changed and signs the user out everywhere; the stored name, or null when there is no such user.</summary>
+    string? SetTemporaryPassword(string name, string password);
+
+    /// <summary>Null when <paramref name="password"/> is acceptable as a new password, else why not.</summary>
+    string? CheckNewPassword(string password);
+}
+
+/// <summary>One user as the administration lists it (never the password hash).</summary>
+public sealed record UserAccount(string Name, string Role, bool MustChangePassword, DateTimeOffset? LockedUntil, int FailedSignIns, DateTimeOffset CreatedAt);
