@@ -9,6 +9,7 @@ using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Security;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Storage;
+using OpsConsole.Engine.Storage.LiteDb;
 using OpsConsole.Engine.Topology;
 
 namespace OpsConsole.Engine;
@@ -68,6 +69,8 @@ public static class EngineServiceCollectionExtensions
     private static void AddCorrelation(this IServiceCollection services)
     {
         services.AddSingleton<OperatorActionStore>();
+        services.AddSingleton<IOutageStore, LiteDbOutageStore>();
+        services.AddSingleton<ICheckpointStore, LiteDbCheckpointStore>();
         services.AddSingleton<CorrelationService>();
         services.AddSingleton<IAcceptedEventSink>(sp => sp.GetRequiredService<CorrelationService>());
         services.AddSingleton<IOutageFeed>(sp => sp.GetRequiredService<CorrelationService>());

@@ -181,6 +181,20 @@ public sealed partial class OutageCorrelator
     /// <summary>True when the engine has taken this event (correlated, recorded as a test, or ignored as a duplicate of one).</summary>
     public bool HasSeen(EventKey key) => _seen.Contains(key);
 
+    /// <summary>A copy of every event key the engine has taken (what a checkpoint of it covers).</summary>
+    public SeenEventKeys SeenKeys() => _seen.Clone();
+
+    /// <summary>
+    /// True when <see cref="Process"/> takes part of the event into account (its key among <see cref="SeenKeys"/> once taken);
+    /// false for events it ignores whatever its state (other codes, time-sync flagged).
+    /// </summary>
+    public static bool TakesPart(RecordedEvent recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return !recorded.Flags.HasFlag(EventFlags.TimeSync)
+            && recorded.Event.EventCode is MeterEventCode.PowerDown or MeterEventCode.PowerUp or MeterEventCode.TestPowerDown;
+    }
+
     /// <summary>
     /// What identifies the network for a checkpoint: every element's id, kind, parent, criticality and GUID, in element
     /// order (SHA-256). Another import of the same file gives the same value; any change to the network another.

@@ -107,6 +107,16 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
         return Interlocked.Read(ref _count);
     }
 
+    /// <summary>True when an event with this key is stored (in LiteDB; committed, not necessarily on disk yet).</summary>
+    public bool Contains(EventKey key)
+    {
+        EnsureLoaded();
+        lock (_gate)
+        {
+            return _stored.Contains(key);
+        }
+    }
+
     public RecordedEvent? Find(EventKey key)
     {
         foreach (var e in ByMeter(key.MeterId))
