@@ -69,6 +69,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private DateTimeOffset _snapshotAt; // loop only: the time of the latest snapshot
     private readonly ICheckpointStore? _checkpoints;
     private readonly CorrelationPersistence _persistence;
+    private bool _checkpointOnStop;
 
     public CorrelationService(EventStore events, OperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
         TimeProvider time, ILogger<CorrelationService> logger, ICheckpointStore? checkpoints = null, IOutageStore? outages = null)
@@ -105,6 +106,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     /// <summary>Stops the loop once the work queued is done, then checkpoints and waits until outages and checkpoint are written.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _checkpointOnStop, true);
         _work.Writer.TryComplete();
         await _timer.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
@@ -186,6 +188,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             {
                 _actions.Add(action);
                 _lastActionId = Math.Max(_lastActionId, action.Id);
+                _changedSinceCheckpoint = true;
             }
 
             return result;
@@ -245,10 +248,11 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             Step();
         }
 
-        // Stopping: the queue is drained. A last checkpoint, so the next start replays nothing.
+        // Stopping: the queue is drained. A last checkpoint, so the next start replays nothing (a dispose without a stop
+        // is taken as a crash: no checkpoint).
         try
         {
-            if (_changedSinceCheckpoint)
+            if (Volatile.Read(ref _checkpointOnStop) && _changedSinceCheckpoint)
             {
                 Checkpoint(_correlator!, _time.GetUtcNow());
             }
@@ -274,7 +278,6 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
                 _changedSinceCheckpoint = true;
                 break;
             case CommandWork cmd:
-                _changedSinceCheckpoint = true; // an action, a rebuild (a query changes nothing, but costs one checkpoint at most)
                 object? result = cmd.Run(c);
                 Step(); // publish before the caller goes on
                 cmd.Done.TrySetResult(result);
