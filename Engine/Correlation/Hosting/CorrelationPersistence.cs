@@ -120,16 +120,21 @@ internal sealed partial class CorrelationPersistence : IAsyncDisposable
         return done.Task;
     }
 
+    /// <summary>Writes what is pending and ends the writer; safe to call twice.</summary>
     public async ValueTask DisposeAsync()
     {
         lock (_gate)
         {
+            if (_stopping)
+            {
+                return;
+            }
+
             _stopping = true;
         }
 
         _signal.Release();
         await _writer.ConfigureAwait(false);
-        _signal.Dispose();
     }
 
     private async Task WriteLoopAsync()
