@@ -209,6 +209,7 @@ internal sealed partial class CorrelationPersistence : IAsyncDisposable
         try
         {
             var covered = CoveredSegments(job.Covered);
+            _events.SaveSummary(); // the event store's look-ups too: a start then decodes only the batches stored after
             _checkpoints!.Save(job.Checkpoint);
             int deleted = covered.Count > 0 ? _events.Journal.DeleteSegments(covered) : 0;
             LogCheckpointSaved(_logger, job.Checkpoint.State.Length, job.Checkpoint.EventsTaken, deleted);

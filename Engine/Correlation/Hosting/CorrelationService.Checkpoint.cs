@@ -25,6 +25,7 @@ public sealed partial class CorrelationService
     private bool _changedSinceCheckpoint;   // loop only
     private DateTimeOffset _checkpointAt;   // loop only: when the last checkpoint was taken
     private long _eventsBefore;             // events taken before this start (from the checkpoint)
+    private bool _resumed;                  // this start resumed from a checkpoint
 
     private TimeSpan CheckpointEvery => TimeSpan.FromSeconds(_options.CheckpointSeconds);
 
@@ -113,6 +114,7 @@ public sealed partial class CorrelationService
         _changedSinceCheckpoint = tail > 0 || actions.Count > 0;
         Publish(c, now);
         Arm(c);
+        _resumed = true;
         LogResumed(_logger, checkpoint.TakenAt, read.RecordCount, tail, actions.Count);
         return tail;
     }

@@ -100,7 +100,10 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         var rebuilt = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop = Task.Factory.StartNew(() => Loop(rebuilt), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         int replayed = await rebuilt.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        LogRebuilt(_logger, replayed, _current.All.Count, _current.Active.Count);
+        if (!_resumed)
+        {
+            LogRebuilt(_logger, replayed, _current.All.Count, _current.Active.Count);
+        }
     }
 
     /// <summary>Stops the loop once the work queued is done, then checkpoints and waits until outages and checkpoint are written.</summary>

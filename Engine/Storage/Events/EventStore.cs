@@ -22,7 +22,7 @@ namespace OpsConsole.Engine.Storage.Events;
 /// <see cref="BatchesPerMeter"/> batches holding its events, for <see cref="ByMeter"/>) and per batch
 /// (time range).</para>
 /// </remarks>
-public sealed class EventStore(LiteStore store, EventJournal journal)
+public sealed partial class EventStore(LiteStore store, EventJournal journal)
 {
     public const string CollectionName = "eventBatches";
 
@@ -313,7 +313,8 @@ public sealed class EventStore(LiteStore store, EventJournal journal)
 
             var batch = new List<RecordedEvent>();
             var damaged = new List<int>();
-            foreach (var doc in Collection().Query().OrderBy("_id").ToEnumerable())
+            int summarised = TryLoadSummary(); // the look-ups up to a batch id, so a start does not decode every event
+            foreach (var doc in Collection().Query().Where(Query.GT("_id", summarised)).OrderBy("_id").ToEnumerable())
             {
                 batch.Clear();
                 int id = doc["_id"].AsInt32;

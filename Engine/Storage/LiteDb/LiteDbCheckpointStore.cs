@@ -1,12 +1,11 @@
 using LiteDB;
-using OpsConsole.Engine.Storage.Events;
 
 namespace OpsConsole.Engine.Storage.LiteDb;
 
 /// <summary>
 /// <see cref="ICheckpointStore"/> in LiteDB collection <c>correlationCheckpoint</c> (in the one database file, so a
 /// backup of the database holds it): a header document (<c>_id</c> 0) and the state in chunks of at most
-/// <see cref="ChunkBytes"/> (<c>_id</c> 1…n; a LiteDB document is limited in size, a state is not), written in one
+/// <see cref="LiteChunks.ChunkBytes"/> (<c>_id</c> 1…n; a LiteDB document is limited in size, a state is not), written in one
 /// transaction and checked by length and CRC-32 when read back.
 /// </summary>
 /// <remarks>
@@ -21,8 +20,6 @@ public sealed class LiteDbCheckpointStore(LiteStore store) : ICheckpointStore
     /// <summary>The layout of the header and chunks; another value is refused as unreadable.</summary>
     public const int Format = 1;
 
-    public const int ChunkBytes = 1 << 20;
-
     public string Location => $"{store.FilePath}, collection {CollectionName}";
 
     private ILiteCollection<BsonDocument> Collection => store.Database.GetCollection(CollectionName);
@@ -30,48 +27,21 @@ public sealed class LiteDbCheckpointStore(LiteStore store) : ICheckpointStore
     public void Save(CorrelationCheckpoint checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var state = checkpoint.State;
-        var docs = new List<BsonDocument>
+        var header = new BsonDocument
         {
-            new()
-            {
-                ["_id"] = 0,
-                ["format"] = Format,
-                ["takenAt"] = checkpoint.TakenAt.UtcTicks,
-                ["lastTaken"] = checkpoint.LastTaken,
-                ["lastActionId"] = checkpoint.LastActionId,
-                ["eventsTaken"] = checkpoint.EventsTaken,
-                ["length"] = state.Length,
-                ["crc"] = (long)Crc32.Compute(state),
-                ["chunks"] = (state.Length + ChunkBytes - 1) / ChunkBytes,
-            },
+            ["format"] = Format,
+            ["takenAt"] = checkpoint.TakenAt.UtcTicks,
+            ["lastTaken"] = checkpoint.LastTaken,
+            ["lastActionId"] = checkpoint.LastActionId,
+            ["eventsTaken"] = checkpoint.EventsTaken,
         };
-        for (int at = 0, id = 1; at < state.Length; at += ChunkBytes, id++)
-        {
-            docs.Add(new BsonDocument { ["_id"] = id, ["data"] = state.AsSpan(at, Math.Min(ChunkBytes, state.Length - at)).ToArray() });
-        }
-
-        var db = store.Database;
-        db.BeginTrans();
-        try
-        {
-            Collection.DeleteAll();
-            Collection.InsertBulk(docs);
-            db.Commit();
-        }
-        catch
-        {
-            db.Rollback();
-            throw;
-        }
-
-        db.Checkpoint(); // on disk when this returns (see remarks)
+        LiteChunks.Write(store.Database, CollectionName, header, checkpoint.State);
+        store.Database.Checkpoint(); // on disk when this returns (see remarks)
     }
 
     public CorrelationCheckpoint? Load()
     {
-        var header = Collection.FindById(0);
-        if (header is null)
+        if (LiteChunks.Read(store.Database, CollectionName, "checkpoint") is not var (header, state))
         {
             return null;
         }
@@ -81,32 +51,6 @@ public sealed class LiteDbCheckpointStore(LiteStore store) : ICheckpointStore
             if (header["format"].AsInt32 != Format)
             {
                 throw new InvalidDataException($"checkpoint format {header["format"]}, this version reads format {Format}");
-            }
-
-            int length = header["length"].AsInt32;
-            int chunks = header["chunks"].AsInt32;
-            if (length < 0 || chunks != (length + ChunkBytes - 1) / ChunkBytes)
-            {
-                throw new InvalidDataException($"checkpoint header says {length} bytes in {chunks} chunks");
-            }
-
-            var state = new byte[length];
-            for (int id = 1, at = 0; id <= chunks; id++)
-            {
-                var data = Collection.FindById(id)?["data"].AsBinary ?? throw new InvalidDataException($"checkpoint chunk {id} of {chunks} is missing");
-                int expected = Math.Min(ChunkBytes, length - at);
-                if (data.Length != expected)
-                {
-                    throw new InvalidDataException($"checkpoint chunk {id} holds {data.Length} bytes, not {expected}");
-                }
-
-                data.CopyTo(state, at);
-                at += data.Length;
-            }
-
-            if ((uint)header["crc"].AsInt64 != Crc32.Compute(state))
-            {
-                throw new InvalidDataException("checkpoint state is damaged (CRC mismatch)");
             }
 
             return new CorrelationCheckpoint(new DateTimeOffset(header["takenAt"].AsInt64, TimeSpan.Zero), state,
