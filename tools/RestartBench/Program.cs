@@ -92,39 +92,38 @@ internal static class Prepare
             NullLogger<CorrelationService>.Instance, new LiteDbCheckpointStore(lite), new LiteDbOutageStore(lite));
         await service.StartAsync(CancellationToken.None);
 
-        // Storms: a random element (transformer to feeder) fails, each of its meters gasps within 1.8 s, powers up
-        // 10 to 120 minutes later; storms follow each other so the year is filled with the events asked for.
+        // Storms: a random device or feeder with at least 200 meters fails, each of its meters gasps within 1.8 s, powers up
+        // together 10 to 120 minutes later; storms follow each other so the year is filled with the events asked for.
         var rng = new Random(seed);
         var elements = Enumerable.Range(0, topology.ElementCount)
-            .Where(e => topology.KindOf(e) is ElementKind.Transformer or ElementKind.Device or ElementKind.Feeder && topology.MeterCountBelow(e) > 0).ToArray();
+            .Where(e => topology.KindOf(e) is ElementKind.Device or ElementKind.Feeder && topology.MeterCountBelow(e) >= 200).ToArray();
         var eventIds = new Dictionary<Guid, uint>();
         long written = 0, storms = 0;
         var batch = new List<RecordedEvent>(EventStoreBatch);
         var year = TimeSpan.FromDays(365);
-        double meanMetersPerStorm = elements.Average(e => (double)Math.Min(topology.MeterCountBelow(e), 2000));
+        double meanMetersPerStorm = elements.Average(e => (double)topology.MeterCountBelow(e));
         var gap = TimeSpan.FromTicks((long)(year.Ticks / (target / (2 * meanMetersPerStorm))));
         var at = clock.GetUtcNow();
         while (written < target)
         {
             int element = elements[rng.Next(elements.Length)];
-            var meters = topology.MetersBelow(element).ToArray().Take(2000).ToArray();
+            var meters = topology.MetersBelow(element).ToArray();
             var ups = new List<(DateTimeOffset At, int Meter)>(meters.Length);
+            var restored = at.AddMinutes(rng.Next(10, 120));
             foreach (int m in meters)
             {
                 Add(m, MeterEventCode.PowerDown, at.AddMilliseconds(rng.Next(0, 1800)));
-                ups.Add((at.AddMinutes(rng.Next(10, 120)).AddMilliseconds(rng.Next(0, 1000)), m));
+                ups.Add((restored.AddMilliseconds(rng.Next(0, 30_000)), m)); // within the nested grace: one outage a storm
             }
 
-            Flush();
             foreach (var (upAt, m) in ups.OrderBy(u => u.At))
             {
                 Add(m, MeterEventCode.PowerUp, upAt);
             }
 
-            Flush();
             storms++;
             at = ups.Max(u => u.At) + gap;
-            if (storms % 500 == 0)
+            if (storms % 200 == 0)
             {
                 Console.WriteLine($"  {written:N0} events, {storms:N0} storms, {sw.Elapsed.TotalSeconds:0} s");
             }

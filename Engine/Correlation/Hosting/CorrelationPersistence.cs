@@ -208,6 +208,7 @@ internal sealed partial class CorrelationPersistence : IAsyncDisposable
     {
         try
         {
+            _events.Journal.Roll(); // what the checkpoint covers is then in closed segments, which may go
             var covered = CoveredSegments(job.Covered);
             _events.SaveSummary(); // the event store's look-ups too: a start then decodes only the batches stored after
             _checkpoints!.Save(job.Checkpoint);

@@ -226,6 +226,34 @@ public sealed class EventJournal : IDisposable
         return new JournalReadResult { RecordCount = count, SegmentCount = segments.Count, Corruptions = corruptions };
     }
 
+    /// <summary>
+    /// Closes the segment taking appends when it holds anything, so the next append starts a new one: the records so far
+    /// are then all in closed segments, which <see cref="DeleteSegments"/> may remove once they are covered elsewhere.
+    /// </summary>
+    public void Roll()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var segments = ListSegments();
+            if (!_tailChecked && segments.Count > 0)
+            {
+                long ignored = 0;
+                ScanSegment(segments[^1].Path, isLast: true, static _ => { }, [], ref ignored); // a torn tail must not end up mid-journal
+                _tailChecked = true;
+            }
+
+            if (segments.Count == 0 || new FileInfo(segments[^1].Path).Length == 0)
+            {
+                return;
+            }
+
+            CloseWriter();
+            _writerIndex = segments[^1].Index + 1;
+            _writer = OpenSegment(_writerIndex, FileMode.CreateNew); // the new last segment: the previous one is closed
+        }
+    }
+
     /// <summary>The segments that take no more appends (every one but the last), oldest first.</summary>
     public IReadOnlyList<string> ClosedSegmentPaths()
     {

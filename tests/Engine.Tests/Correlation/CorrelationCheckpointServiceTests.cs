@@ -328,8 +328,9 @@ public sealed class CorrelationCheckpointServiceTests : TempFolder
             Assert.True(segmentsBefore > 5, $"{segmentsBefore} segments");
             await i.Service.CheckpointAsync();
             var left = i.Journal.SegmentPaths();
-            Assert.Single(left); // every closed segment was covered: only the one taking appends is left
-            Assert.EndsWith($"{segmentsBefore:D6}{EventJournal.SegmentExtension}", left[0], StringComparison.Ordinal);
+            Assert.Single(left); // the segment taking appends was closed (rolled) and, covered like the others, deleted
+            Assert.EndsWith($"{segmentsBefore + 1:D6}{EventJournal.SegmentExtension}", left[0], StringComparison.Ordinal);
+            Assert.Equal(0, new FileInfo(left[0]).Length);
 
             i.Accept(Gasp(9), Gasp(10)); // after the checkpoint: in the journal's tail only
             _time.Advance(TimeSpan.FromSeconds(3));
