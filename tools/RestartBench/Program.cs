@@ -17,10 +17,13 @@ using OpsConsole.Gis.Topology;
 //   prepare --folder DIR [--events 10000000] [--seed 1]
 //       a year of storms on ckt24 through the store API (journal + event store) and the correlation service
 //       (checkpoints, outage store), ended by a clean stop: the folder a server that ran a year leaves behind.
+//   loop --folder DIR [--events 1000000]
+//       the cost of storing outages for the correlation loop: a storm of last gasps and power-ups through the
+//       correlation service without stores, then with the outage and checkpoint stores (written off the loop).
 //   measure --folder DIR --server PATH/OpsConsole.Console.Server.dll [--runs 3] [--full-replay]
 //       starts the real server on the folder from this separate process, times process start → /healthz 200,
 //       stops it (SIGTERM), and prints each start, the median and the worst. --full-replay deletes the checkpoint
-//       before each start: the old path, every stored event replayed.
+//       and the event store summary before each start: the old path, every stored event decoded and replayed.
 if (args.Length == 0)
 {
     Console.Error.WriteLine("usage: prepare --folder DIR [--events N] [--seed S] | measure --folder DIR --server DLL [--runs N] [--full-replay]");
@@ -56,6 +59,7 @@ Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}  co
 return mode switch
 {
     "prepare" => await Prepare.RunAsync(folder, events, seed),
+    "loop" => await LoopCost.RunAsync(folder, events, seed),
     "measure" when server is not null => await Measure.RunAsync(folder, server, runs, fullReplay),
     _ => Fail(),
 };
@@ -172,7 +176,7 @@ internal static class Prepare
 
     private const int EventStoreBatch = 4096; // what the ingest's indexer stores in one document at most
 
-    private static string FindCkt24()
+    public static string FindCkt24()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -184,6 +188,88 @@ internal static class Prepare
         }
 
         throw new FileNotFoundException("networks/ckt24.geojson not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>Storms through the correlation service with and without the stores: what storing outages costs the loop.</summary>
+internal static class LoopCost
+{
+    public static async Task<int> RunAsync(string folder, long count, int seed)
+    {
+        var topology = NetworkTopology.Build((await TopologyGeoJsonReader.ReadFileAsync(Prepare.FindCkt24())).Features);
+        var rng = new Random(seed);
+        var start = DateTimeOffset.UtcNow;
+        var ids = new Dictionary<Guid, uint>();
+        var events = new List<RecordedEvent>();
+        var meters = Enumerable.Range(0, topology.ElementCount).Where(e => topology.KindOf(e) == ElementKind.Meter).ToArray();
+        var elements = Enumerable.Range(0, topology.ElementCount).Where(e => topology.KindOf(e) is ElementKind.Device or ElementKind.Transformer && topology.MeterCountBelow(e) > 0).ToArray();
+        var at = start;
+        while (events.Count < count)
+        {
+            // A storm: 30 elements fail within 10 s; their meters gasp, and power up together 5 minutes later.
+            var failed = Enumerable.Range(0, 30).Select(_ => elements[rng.Next(elements.Length)]).Distinct().ToList();
+            var downs = failed.SelectMany(e => topology.MetersBelow(e).ToArray()).Distinct().ToList();
+            foreach (int m in downs)
+            {
+                Add(m, MeterEventCode.PowerDown, at.AddMilliseconds(rng.Next(0, 10_000)));
+            }
+
+            foreach (int m in downs)
+            {
+                Add(m, MeterEventCode.PowerUp, at.AddMinutes(5).AddMilliseconds(rng.Next(0, 10_000)));
+            }
+
+            at = at.AddMinutes(10);
+        }
+
+        events.Sort((a, b) => a.ReceivedAt.CompareTo(b.ReceivedAt));
+        foreach (bool withStores in new[] { false, true, false, true })
+        {
+            string dir = Path.Combine(folder, withStores ? "with" : "without");
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+
+            using var lite = new LiteStore(dir);
+            using var journal = new EventJournal(EventJournal.FolderUnder(dir));
+            var store = new EventStore(lite, journal);
+            var clock = new EventClock(start);
+            var state = new TopologyState();
+            state.Replace(topology);
+            var service = new CorrelationService(store, new OperatorActionStore(lite), state,
+                Options.Create(new CorrelationOptions { WarmupMs = 0, CheckpointSeconds = 60 }), clock, NullLogger<CorrelationService>.Instance,
+                withStores ? new LiteDbCheckpointStore(lite) : null, withStores ? new LiteDbOutageStore(lite) : null);
+            await service.StartAsync(CancellationToken.None);
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < events.Count; i += 1024)
+            {
+                var batch = events.GetRange(i, Math.Min(1024, events.Count - i));
+                clock.Set(batch[^1].ReceivedAt);
+                service.Accept(batch);
+            }
+
+            await service.QueryAsync(_ => 0);
+            var loop = sw.Elapsed;
+            await service.FlushAsync();
+            var written = sw.Elapsed;
+            var (rounds, time) = service.OutageWrites;
+            Console.WriteLine($"{(withStores ? "with stores   " : "without stores")}: {events.Count:N0} events through the loop in {loop.TotalSeconds:0.00} s " +
+                $"({events.Count / loop.TotalSeconds:N0}/s); {service.Current.All.Count:N0} outages; " +
+                (withStores ? $"stored {written.TotalSeconds - loop.TotalSeconds:0.00} s after the loop was done, {rounds:N0} write rounds of {time.TotalMilliseconds / Math.Max(1, rounds):0.0} ms on average" : "nothing stored"));
+            await service.StopAsync(CancellationToken.None);
+            await service.DisposeAsync();
+        }
+
+        return 0;
+
+        void Add(int m, MeterEventCode code, DateTimeOffset time)
+        {
+            var f = topology[m];
+            uint id = ids.TryGetValue(f.Guid, out var last) ? last + 1 : 1;
+            ids[f.Guid] = id;
+            events.Add(new RecordedEvent(new MeterEvent(f.Guid, code, id, 1, time, time, 4200, -70, 0), f.SystemTitle, id, time, "10.0.0.1:5683", EventFlags.None, f.Id));
+        }
     }
 }
 
@@ -213,6 +299,7 @@ internal static partial class Measure
             {
                 using var lite = new LiteStore(folder);
                 new LiteDbCheckpointStore(lite).Delete();
+                lite.Database.GetCollection(EventStore.SummaryCollectionName).DeleteAll(); // as before: every stored batch decoded
             }
 
             var start = new ProcessStartInfo("dotnet", [server, "--urls", "http://127.0.0.1:0", "--Storage:Path=" + folder, "--Hes:Port=0",
