@@ -233,14 +233,18 @@ public sealed partial class KillNineDurabilityTests : IDisposable
             await server.StopGracefully();
         }
 
-        // Every acknowledged event is in the journal and the store, exactly once.
+        // Every acknowledged event is in the store, exactly once (the journal segments the last checkpoint covers are gone:
+        // what is left of the journal holds no duplicate either).
         using var journal = new EventJournal(EventJournal.FolderUnder(Path.Combine(_folder.Path, "db")));
-        var records = journal.ReadAll().Records;
-        var keys = records.Select(r => r.Key).ToList();
+        var keys = journal.ReadAll().Records.Select(r => r.Key).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        var eventIds = records.Select(r => r.Event.EventId).ToHashSet();
-        Assert.All(ackedBeforeKill, mid => Assert.Contains((uint)mid, eventIds)); // MID i+1 carried event id i+1
         using var store = new LiteStore(Path.Combine(_folder.Path, "db"));
-        Assert.Equal(keys.Count, new EventStore(store, journal).Recover().SeenKeys.Count);
+        var events = new EventStore(store, journal);
+        var stored = new List<RecordedEvent>();
+        events.ForEach(stored.Add);
+        Assert.Equal(stored.Count, stored.Select(e => e.Key).Distinct().Count());
+        var eventIds = stored.Select(e => e.Event.EventId).ToHashSet();
+        Assert.All(ackedBeforeKill, mid => Assert.Contains((uint)mid, eventIds)); // MID i+1 carried event id i+1
+        Assert.Equal(stored.Count, events.Recover().SeenKeys.Count);
     }
 }
