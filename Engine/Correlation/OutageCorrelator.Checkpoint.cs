@@ -29,6 +29,10 @@ public sealed partial class OutageCorrelator
 
     private const uint CheckpointMagic = 0x504B434F; // "OCKP"
 
+    private byte[]? _fingerprint; // of _topology, which never changes: hashed once, not at every checkpoint
+
+    private byte[] TopologyFingerprint => _fingerprint ??= Fingerprint(_topology);
+
     /// <summary>Writes the engine's whole state. Call on the engine's own thread, like every other member.</summary>
     public byte[] WriteCheckpoint()
     {
@@ -37,7 +41,7 @@ public sealed partial class OutageCorrelator
         {
             w.Write(CheckpointMagic);
             w.Write(CheckpointVersion);
-            w.Write(Fingerprint(_topology));
+            w.Write(TopologyFingerprint);
             WriteOptions(w);
             w.Write(_n);
             w.Write(_state.Length);
@@ -240,7 +244,7 @@ public sealed partial class OutageCorrelator
             throw new InvalidDataException($"correlation checkpoint version {version}, this engine reads version {CheckpointVersion}");
         }
 
-        if (!r.ReadBytes(32).AsSpan().SequenceEqual(Fingerprint(_topology)))
+        if (!r.ReadBytes(32).AsSpan().SequenceEqual(TopologyFingerprint))
         {
             throw new InvalidDataException("the correlation checkpoint was taken on another network (topology fingerprint differs)");
         }
