@@ -97,4 +97,10 @@ public sealed class CorrelationOptions
     /// right after a (re)start meets compiled code; 0 turns it off (<c>CorrelationWarmup</c>).
     /// </summary>
     public int WarmupMs { get; set; } = 1000;
+
+    /// <summary>
+    /// How often the correlator's whole state is checkpointed into the store (also at every clean stop), so a start
+    /// replays only what came after; journal segments the checkpoint covers are then deleted. 0: at clean stops only.
+    /// </summary>
+    public int CheckpointSeconds { get; set; } = 60;
 }

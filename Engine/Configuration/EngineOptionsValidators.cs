@@ -147,6 +147,11 @@ internal sealed class CorrelationOptionsValidator : IValidateOptions<Correlation
             errors.Add($"Correlation:NestedMs = {options.NestedMs}: must be from 0 to 3600000 milliseconds");
         }
 
+        if (options.CheckpointSeconds is < 0 or > 86_400)
+        {
+            errors.Add($"Correlation:CheckpointSeconds = {options.CheckpointSeconds}: must be from 0 (only at a clean stop) to 86400 seconds");
+        }
+
         return errors;
     }
 }

@@ -41,6 +41,18 @@ public sealed partial class OutageCorrelator
         return list;
     }
 
+    /// <summary>Every outage ever made, merged ones too (with the outage each was merged into), in creation order: for storing.</summary>
+    public IReadOnlyList<OutageChange> SnapshotEveryOutage()
+    {
+        var list = new List<OutageChange>(_outages.Count);
+        foreach (var o in _outages)
+        {
+            list.Add(new OutageChange(OutageChangeKinds.None, Snapshot(o), o.MergedInto >= 0 ? _outages[o.MergedInto].Id : null));
+        }
+
+        return list;
+    }
+
     /// <summary>One outage by id (merged ones too, to follow <see cref="OutageChange.MergedIntoId"/>); null when there is none.</summary>
     public Outage? Find(string outageId) => FindRecord(outageId) is { } o ? Snapshot(o) : null;
 

@@ -59,6 +59,14 @@ public interface IEventStore
     /// <summary>Deletes every event received before <paramref name="horizon"/>; how many went.</summary>
     long DeleteReceivedBefore(DateTimeOffset horizon);
 
+    /// <summary>
+    /// Makes the next start fast: saves whatever the store rebuilds in memory at load, as of the events added so far, so
+    /// a load reads only what was added after it. Durable no later than the store's next durable commit (the correlation
+    /// checkpoint calls it just before saving itself). A store with nothing to rebuild does nothing. Returns an opaque
+    /// position it covers (0 when nothing is stored). A retention delete makes a saved summary void (the next load reads everything).
+    /// </summary>
+    int SaveSummary();
+
     /// <summary>What the ingest needs at start: highest invocation counter per system title and every key seen (deleted events' included, as ranges).</summary>
     EventStoreState RecoveryState();
 }

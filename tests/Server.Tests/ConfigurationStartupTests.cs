@@ -28,6 +28,7 @@ public class ConfigurationStartupTests
     [InlineData("--Correlation:WindowMs=0", "Correlation:WindowMs = 0")]
     [InlineData("--Hes:WarmupMs=-1", "Hes:WarmupMs = -1")]
     [InlineData("--Correlation:WarmupMs=90000", "Correlation:WarmupMs = 90000")]
+    [InlineData("--Correlation:CheckpointSeconds=-1", "Correlation:CheckpointSeconds = -1")]
     [InlineData("--Topology:File=/nonexistent/network.geojson", "Topology:File = '/nonexistent/network.geojson'")]
     [InlineData("--Topology:MaxRemovalFraction=1.5", "Topology:MaxRemovalFraction = 1.5")]
     [InlineData("--Topology:MaxRemovalFraction=-0.1", "Topology:MaxRemovalFraction = -0.1")]

@@ -35,6 +35,12 @@ namespace OpsConsole.Engine.Correlation.Hosting;
 /// live order, so a restart rebuilds the same outages with the same ids, even when an event received just before
 /// an action was handed to correlation just after it. Events the correlator ignores (other codes, time-sync
 /// flagged, duplicates) change nothing, so they do not count as a position.</para>
+/// <para><b>Checkpoints.</b> Every <c>Correlation:CheckpointSeconds</c> while something changed, at every clean stop and
+/// right after a full replay, the correlator's whole state is checkpointed (<see cref="ICheckpointStore"/>) with its
+/// position: the last event taken and the last operator action applied. A start restores it and replays only the
+/// journal after it (CorrelationService.Checkpoint.cs); a checkpoint that cannot be used (damaged, another version,
+/// another network or options) is named in a warning and everything is replayed instead. Outages are stored as they
+/// change (<see cref="IOutageStore"/>). Both are written off the loop (<see cref="CorrelationPersistence"/>).</para>
 /// </remarks>
 public sealed partial class CorrelationService : IHostedService, IAcceptedEventSink, IOutageFeed, IAsyncDisposable
 {
@@ -61,9 +67,12 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private Task? _loop;
     private EventKey? _lastTaken; // loop only: the last event the correlator took into account
     private DateTimeOffset _snapshotAt; // loop only: the time of the latest snapshot
+    private readonly ICheckpointStore? _checkpoints;
+    private readonly CorrelationPersistence _persistence;
+    private bool _checkpointOnStop;
 
     public CorrelationService(EventStore events, IOperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
-        TimeProvider time, ILogger<CorrelationService> logger)
+        TimeProvider time, ILogger<CorrelationService> logger, ICheckpointStore? checkpoints = null, IOutageStore? outages = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _events = events;
@@ -72,6 +81,8 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _checkpoints = checkpoints;
+        _persistence = new CorrelationPersistence(outages, checkpoints, events, logger);
         _timer = time.CreateTimer(_ => _work.Writer.TryWrite(TickWork.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -100,24 +111,50 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         var rebuilt = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _loop = Task.Factory.StartNew(() => Loop(rebuilt), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         int replayed = await rebuilt.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        LogRebuilt(_logger, replayed, _current.All.Count, _current.Active.Count);
+        if (!_resumed)
+        {
+            LogRebuilt(_logger, replayed, _current.All.Count, _current.Active.Count);
+        }
     }
 
+    /// <summary>Stops the loop once the work queued is done, then checkpoints and waits until outages and checkpoint are written.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        Volatile.Write(ref _checkpointOnStop, true);
         _work.Writer.TryComplete();
         await _timer.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        await _persistence.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         _work.Writer.TryComplete();
         await _timer.DisposeAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await _persistence.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Completes once every outage change and checkpoint handed to the writer so far is stored (for tests and tools).</summary>
+    public Task FlushAsync() => _persistence.FlushAsync();
+
+    /// <summary>Takes a checkpoint now (on the loop) and completes once it is saved (for tests and tools).</summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await RunAsync(c => { Checkpoint(c, _time.GetUtcNow()); return 0; }, cancellationToken).ConfigureAwait(false);
+        await _persistence.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Outage write rounds and the time they took (the writer's cost, off the loop), for the benchmark.</summary>
+    public (long Rounds, TimeSpan Time) OutageWrites => (_persistence.Rounds, _persistence.WriteTime);
 
     /// <inheritdoc/>
     public void Accept(IReadOnlyList<RecordedEvent> events)
@@ -164,6 +201,8 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             if (result.Succeeded)
             {
                 _actions.Add(action);
+                _lastActionId = Math.Max(_lastActionId, action.Id);
+                _changedSinceCheckpoint = true;
             }
 
             return result;
@@ -185,7 +224,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     {
         try
         {
-            int replayed = Rebuild();
+            int replayed = Start();
             if (_options.WarmupMs > 0)
             {
                 // Before live events: the loop thread is idle until the ingest starts delivering.
@@ -222,6 +261,20 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
             Step();
         }
+
+        // Stopping: the queue is drained. A last checkpoint, so the next start replays nothing (a dispose without a stop
+        // is taken as a crash: no checkpoint).
+        try
+        {
+            if (Volatile.Read(ref _checkpointOnStop) && _changedSinceCheckpoint)
+            {
+                Checkpoint(_correlator!, _time.GetUtcNow());
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogFault(_logger, ex);
+        }
     }
 
     private void Handle(Work item)
@@ -241,6 +294,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
                 }
 
                 Interlocked.Add(ref _processed, e.Events.Length);
+                _changedSinceCheckpoint = true;
                 break;
             case CommandWork cmd:
                 object? result = cmd.Run(c);
@@ -266,6 +320,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
         if (changes.Count > 0)
         {
+            _persistence.Enqueue(changes);
             try
             {
                 Changed?.Invoke(changes);
@@ -274,6 +329,11 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
             {
                 LogFault(_logger, ex);
             }
+        }
+
+        if (CheckpointDue(now))
+        {
+            Checkpoint(c, now);
         }
 
         Arm(c);
@@ -291,6 +351,11 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         if (_current.Active.Count > 0 && _snapshotAt + PriorityRefresh is var refresh && (next is null || refresh < next))
         {
             next = refresh;
+        }
+
+        if (NextCheckpoint is { } checkpoint && (next is null || checkpoint < next))
+        {
+            next = checkpoint;
         }
 
         if (next is { } at)
@@ -353,9 +418,12 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         }
 
         Interlocked.Add(ref _processed, replayed);
+        _lastActionId = actions.Count > 0 ? actions.Max(a => a.Id) : 0;
         c.Advance(_time.GetUtcNow());
         _ = c.DrainChanges(); // the replay is not news: readers get the new snapshot
         _correlator = c;
+        _persistence.ReplaceAll(c.SnapshotEveryOutage()); // ids may now name other outages (another network)
+        Checkpoint(c, _time.GetUtcNow()); // so the next start replays only what comes after
         Publish(c, _time.GetUtcNow());
         Arm(c);
         return replayed;

@@ -21,7 +21,8 @@ namespace OpsConsole.Engine.Storage.Events;
 /// even that fails, before the next append; the journal then takes appends again by itself as soon
 /// as the disk does (no restart). <see cref="Fault"/> says why the last append failed until one
 /// succeeds (or <see cref="TryRecover"/> finds the disk writable).
-/// Retention (deleting old segments) is not implemented: the journal grows without bound.
+/// Retention: closed segments (every one but the last) are deleted by <see cref="DeleteSegments"/> once what they
+/// hold is indexed and checkpointed (the correlation service decides); the journal is then a suffix of what was accepted.
 /// </remarks>
 public sealed class EventJournal : IDisposable
 {
@@ -194,6 +195,164 @@ public sealed class EventJournal : IDisposable
                 Corruptions = corruptions,
             };
         }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="onRecord"/> for every intact record appended before the call, in append order, without
+    /// blocking appends while reading (the segments are listed and the last one's length taken under the lock; a
+    /// closed segment never changes). Damage is skipped and reported; nothing is cut off. A segment deleted meanwhile
+    /// is skipped (only segments already indexed and checkpointed are deleted).
+    /// </summary>
+    public JournalReadResult ReadSnapshot(Action<RecordedEvent> onRecord)
+    {
+        ArgumentNullException.ThrowIfNull(onRecord);
+        List<(int Index, string Path)> segments;
+        long lastLength;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            segments = ListSegments();
+            _writer?.Flush();
+            lastLength = segments.Count == 0 ? 0 : new FileInfo(segments[^1].Path).Length;
+        }
+
+        var corruptions = new List<JournalCorruption>();
+        long count = 0;
+        for (int i = 0; i < segments.Count; i++)
+        {
+            count += ReadClosed(segments[i].Path, i == segments.Count - 1 ? lastLength : long.MaxValue, onRecord, corruptions);
+        }
+
+        return new JournalReadResult { RecordCount = count, SegmentCount = segments.Count, Corruptions = corruptions };
+    }
+
+    /// <summary>
+    /// Closes the segment taking appends when it holds anything, so the next append starts a new one: the records so far
+    /// are then all in closed segments, which <see cref="DeleteSegments"/> may remove once they are covered elsewhere.
+    /// </summary>
+    public void Roll()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var segments = ListSegments();
+            if (!_tailChecked && segments.Count > 0)
+            {
+                long ignored = 0;
+                ScanSegment(segments[^1].Path, isLast: true, static _ => { }, [], ref ignored); // a torn tail must not end up mid-journal
+                _tailChecked = true;
+            }
+
+            if (segments.Count == 0 || new FileInfo(segments[^1].Path).Length == 0)
+            {
+                return;
+            }
+
+            CloseWriter();
+            _writerIndex = segments[^1].Index + 1;
+            _writer = OpenSegment(_writerIndex, FileMode.CreateNew); // the new last segment: the previous one is closed
+        }
+    }
+
+    /// <summary>The segments that take no more appends (every one but the last), oldest first.</summary>
+    public IReadOnlyList<string> ClosedSegmentPaths()
+    {
+        lock (_gate)
+        {
+            var segments = ListSegments();
+            return [.. segments.Take(Math.Max(0, segments.Count - 1)).Select(s => s.Path)];
+        }
+    }
+
+    /// <summary>Reads one closed segment's intact records (damage skipped); 0 when it is gone.</summary>
+    public long ReadSegment(string path, Action<RecordedEvent> onRecord)
+    {
+        ArgumentNullException.ThrowIfNull(onRecord);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        return ReadClosed(path, long.MaxValue, onRecord, []);
+    }
+
+    /// <summary>
+    /// Deletes closed segments (never the last one, which takes the appends) and makes the deletion durable (the folder
+    /// is fsynced). The caller vouches that their records are stored elsewhere for good. Returns how many were deleted.
+    /// </summary>
+    public int DeleteSegments(IReadOnlyCollection<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var segments = ListSegments();
+            var closed = segments.Take(Math.Max(0, segments.Count - 1)).Select(s => Path.GetFullPath(s.Path)).ToHashSet(StringComparer.Ordinal);
+            int deleted = 0;
+            foreach (string path in paths)
+            {
+                if (!closed.Contains(Path.GetFullPath(path)))
+                {
+                    throw new InvalidOperationException($"{Path.GetFileName(path)} is not a closed segment of this journal");
+                }
+
+                File.Delete(path);
+                deleted++;
+            }
+
+            if (deleted > 0)
+            {
+                DirectorySync.Flush(Folder);
+            }
+
+            return deleted;
+        }
+    }
+
+    private static long ReadClosed(string path, long maxLength, Action<RecordedEvent> onRecord, List<JournalCorruption> corruptions)
+    {
+        byte[] data;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            int length = (int)Math.Min(stream.Length, maxLength);
+            data = new byte[length];
+            stream.ReadExactly(data);
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
+
+        string name = Path.GetFileName(path);
+        long count = 0;
+        int at = 0;
+        while (at < data.Length)
+        {
+            string? reason = CheckFrame(data, at, out int payloadLength);
+            if (reason is null)
+            {
+                if (RecordedEventCodec.TryRead(data.AsSpan(at + 4, payloadLength), out var record))
+                {
+                    onRecord(record!);
+                    count++;
+                }
+                else
+                {
+                    corruptions.Add(new JournalCorruption(name, at, FrameOverhead + payloadLength, "payload does not decode"));
+                }
+
+                at += FrameOverhead + payloadLength;
+                continue;
+            }
+
+            int next = FindNextFrame(data, at + 1);
+            corruptions.Add(new JournalCorruption(name, at, (next >= 0 ? next : data.Length) - at, reason));
+            if (next < 0)
+            {
+                break;
+            }
+
+            at = next;
+        }
+
+        return count;
     }
 
     public void Dispose()

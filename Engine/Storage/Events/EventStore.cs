@@ -122,4 +122,10 @@ public sealed class EventStore(IEventStore index, EventJournal journal)
 
     /// <summary>Every stored event in the order stored (for rebuilding state at start).</summary>
     public void ForEach(Action<RecordedEvent> onEvent) => index.ForEach(onEvent);
+
+    /// <summary>True when an event with this key is stored (committed, not necessarily on disk yet).</summary>
+    public bool Contains(EventKey key) => index.Contains(key);
+
+    /// <summary>Saves what the store needs to load fast at the next start (see <see cref="IEventStore.SaveSummary"/>).</summary>
+    public int SaveSummary() => index.SaveSummary();
 }

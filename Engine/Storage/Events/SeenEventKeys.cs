@@ -79,6 +79,25 @@ public sealed class SeenEventKeys
         return copy;
     }
 
+    /// <summary>Every meter's ranges of packed (epoch ≪ 32 | event id) values, sorted (a snapshot: for checkpoints).</summary>
+    public IEnumerable<(Guid Meter, IReadOnlyList<(ulong First, ulong Last)> Ranges)> Export() =>
+        _meters.Select(m => (m.Key, (IReadOnlyList<(ulong First, ulong Last)>)m.Value.Snapshot()));
+
+    /// <summary>Puts back one meter's ranges as <see cref="Export"/> gave them (sorted, disjoint, non-adjacent), replacing what it held.</summary>
+    public void Import(Guid meter, IReadOnlyList<(ulong First, ulong Last)> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        for (int i = 0; i < ranges.Count; i++)
+        {
+            if (ranges[i].First > ranges[i].Last || (i > 0 && ranges[i - 1].Last + 1 >= ranges[i].First))
+            {
+                throw new InvalidDataException($"meter {meter}: key ranges are not sorted, disjoint and apart");
+            }
+        }
+
+        _meters[meter] = new Ranges(_maxRanges, [.. ranges]);
+    }
+
     internal static ulong Pack(EventKey key) => ((ulong)key.Epoch << 32) | key.EventId;
 
     private static IEnumerable<EventKey> Expand(Guid meter, (ulong First, ulong Last) range)

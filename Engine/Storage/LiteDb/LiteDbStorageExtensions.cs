@@ -12,6 +12,8 @@ public static class LiteDbStorageExtensions
         services.AddSingleton<IEventStore, LiteEventStore>();
         services.AddSingleton<IOperatorActionStore, LiteOperatorActionStore>();
         services.AddSingleton<IAuditStore, LiteAuditStore>();
+        services.AddSingleton<IOutageStore, LiteDbOutageStore>();
+        services.AddSingleton<ICheckpointStore, LiteDbCheckpointStore>();
         services.AddSingleton<IUserAccountStore, LiteUserAccountStore>();
         services.AddSingleton<IRevokedSessionStore, LiteRevokedSessionStore>();
         services.AddSingleton<ITopologyStore, LiteTopologyStore>();

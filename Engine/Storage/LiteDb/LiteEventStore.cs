@@ -23,7 +23,7 @@ namespace OpsConsole.Engine.Storage.LiteDb;
 /// it counts as seen) and per system title the highest invocation counter (<c>eventRetiredTitles</c>), and the
 /// horizon itself (<c>eventRetention</c>).</para>
 /// </remarks>
-public sealed class LiteEventStore(LiteStore store) : IEventStore
+public sealed partial class LiteEventStore(LiteStore store) : IEventStore
 {
     public const string CollectionName = "eventBatches";
     public const string RetentionCollection = "eventRetention";
@@ -329,6 +329,7 @@ public sealed class LiteEventStore(LiteStore store) : IEventStore
                 }
 
                 db.GetCollection(RetentionCollection).Upsert(new BsonDocument { ["_id"] = HorizonId, ["ticks"] = Math.Max(previous, h) });
+                db.GetCollection(SummaryCollectionName).DeleteAll(); // it describes batches this rewrites or deletes
                 var batches = Collection();
                 foreach (int id in deleted)
                 {
@@ -406,6 +407,7 @@ public sealed class LiteEventStore(LiteStore store) : IEventStore
             _horizonTicks = horizon["ticks"].AsInt64;
         }
 
+        int summarised = TryLoadSummary(); // the look-ups up to a batch id, so a start does not decode every event
         lock (_gate)
         {
             foreach (var doc in db.GetCollection(RetiredMetersCollection).FindAll())
@@ -416,13 +418,18 @@ public sealed class LiteEventStore(LiteStore store) : IEventStore
 
             foreach (var doc in db.GetCollection(RetiredTitlesCollection).FindAll())
             {
-                _highestCounters[(ulong)doc["_id"].AsInt64] = (uint)doc["counter"].AsInt64;
+                var title = (ulong)doc["_id"].AsInt64;
+                var counter = (uint)doc["counter"].AsInt64;
+                if (!_highestCounters.TryGetValue(title, out uint known) || counter > known)
+                {
+                    _highestCounters[title] = counter;
+                }
             }
         }
 
         var batch = new List<RecordedEvent>();
         var damaged = new List<int>();
-        foreach (var doc in Collection().Query().OrderBy("_id").ToEnumerable())
+        foreach (var doc in Collection().Query().Where(Query.GT("_id", summarised)).OrderBy("_id").ToEnumerable())
         {
             batch.Clear();
             int id = doc["_id"].AsInt32;
