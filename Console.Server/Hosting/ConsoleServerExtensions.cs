@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client;
 using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Server.Api;
+using OpsConsole.Console.Server.Backup;
 using OpsConsole.Console.Server.Components;
 using OpsConsole.Console.Server.Health;
 using OpsConsole.Console.Server.Map;
@@ -40,6 +41,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<OpsConsole.Console.Server.Hubs.HubListeners>();
         services.AddHostedService<OpsConsole.Console.Server.Hubs.OutageHubPublisher>();
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddConsoleBackup();
         return services;
     }
 
@@ -68,6 +70,7 @@ public static class ConsoleServerExtensions
         app.MapOutageApi();
         app.MapTopologyApi();
         app.MapAccountEndpoints();
+        app.MapBackupApi();
         app.MapHub<OpsConsole.Console.Server.Hubs.OutageHub>(OpsConsole.Console.Server.Hubs.OutageHub.Path).RequireAuthorization(Roles.ReadPolicy);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()
