@@ -77,14 +77,14 @@ public static class BackupCommands
                 var service = new BackupService(store, journal, key, TimeProvider.System, NullLogger<BackupService>.Instance);
                 var manifest = await service.CreateAsync(target).ConfigureAwait(false);
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"Backup of {storage} (server stopped) written to {target}: {manifest.Files.Count} files, {manifest.Files.Sum(f => f.Bytes)} bytes, as of {manifest.CreatedAt:o}.")).ConfigureAwait(false);
+                    $"Backup of {storage} (server stopped) written to {target}: {manifest.Files.Count} files, {manifest.Files.Sum(f => f.Bytes)} bytes in {manifest.DurationMs} ms, as of {manifest.CreatedAt:o}.")).ConfigureAwait(false);
                 return 0;
             }
         }
 
         var answer = await AskRunningServerAsync(storage, target).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"Backup of {storage} taken by the running server, written to {target}: {answer.GetProperty("files").GetInt32()} files, {answer.GetProperty("bytes").GetInt64()} bytes, as of {answer.GetProperty("createdAt").GetDateTime():o}.")).ConfigureAwait(false);
+            $"Backup of {storage} taken by the running server, written to {target}: {answer.GetProperty("files").GetInt32()} files, {answer.GetProperty("bytes").GetInt64()} bytes in {answer.GetProperty("durationMs").GetInt64()} ms, as of {answer.GetProperty("createdAt").GetDateTime():o}.")).ConfigureAwait(false);
         return 0;
     }
 

@@ -113,6 +113,18 @@ public sealed class BackupApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASecondServer_OnTheRunningServersStoragePath_RefusesToStart_NamingTheFolder()
+    {
+        await using var second = OpsConsole.Console.Server.Hosting.ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Storage}", "--Hes:Port=0", TempFolder.KeyFileArg()]);
+
+        var ex = await Record.ExceptionAsync(() => second.StartAsync());
+
+        Assert.NotNull(ex);
+        string? message = OpsConsole.Console.Server.Hosting.ConsoleHost.DescribeStartupFailure(ex);
+        Assert.Contains($"Storage:Path = '{Storage}': the folder is in use by another OpsConsole process", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RestoreCommand_RefusesATamperedBackup_ANonEmptyFolder_AndTheRunningServersFolder_Exit2_NoStackTrace()
     {
         string backup = Path.Combine(_folder.Path, "b");
