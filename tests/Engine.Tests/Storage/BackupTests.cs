@@ -10,7 +10,7 @@ namespace OpsConsole.Engine.Tests.Storage;
 /// The online backup of a Storage:Path folder while events keep being stored, and its restore: everything stored
 /// before the backup began comes back, the journal copy is a prefix of the live journal, tampering is refused.
 /// </summary>
-public sealed class BackupTests : TempFolder
+public sealed class BackupTests(Xunit.Abstractions.ITestOutputHelper output) : TempFolder
 {
     private const long SmallSegments = 16 * 1024; // several segments, one of them being written during the backup
 
@@ -23,11 +23,11 @@ public sealed class BackupTests : TempFolder
     /// <summary>One process lifetime on a Storage:Path folder.</summary>
     private sealed class Instance : IDisposable
     {
-        public Instance(string folder)
+        public Instance(string folder, long segmentBytes = SmallSegments)
         {
             Folder = folder;
             Lite = new LiteStore(folder);
-            Journal = new EventJournal(EventJournal.FolderUnder(folder), SmallSegments);
+            Journal = new EventJournal(EventJournal.FolderUnder(folder), segmentBytes);
             Store = new EventStore(Lite, Journal);
             Key = new MasterKeyLocation(MasterKeyLocation.UnderStorage(folder), MasterKeySource.StorageDefault);
             _ = MasterKeyFile.LoadOrCreate(Key.Path);
@@ -212,6 +212,55 @@ public sealed class BackupTests : TempFolder
         Assert.Contains("not empty", notEmpty.Message, StringComparison.Ordinal);
         Assert.Contains("overlap", inside.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(Source, "backup")));
+    }
+
+    [Fact(Skip = "measurement for the README (backup duration, store latency while it runs), not a check; run by hand")]
+    public async Task Backup_Duration_AndStoreLatencyWhileItRuns_Measurement()
+    {
+        const int Batches = 1000, BatchSize = 1000; // 1,000,000 events
+        using var source = new Instance(Source, EventJournal.DefaultSegmentBytes);
+        for (int b = 0; b < Batches; b++)
+        {
+            source.Store.StoreBatch(StorageTestEvents.Batch(b * BatchSize, BatchSize, meter: b % 50));
+        }
+
+        long dbBytes = new FileInfo(source.Lite.FilePath).Length;
+        long journalBytes = source.Journal.SegmentPaths().Sum(p => new FileInfo(p).Length);
+        output.WriteLine($"store: {Batches * BatchSize:N0} events, database {dbBytes / 1e6:F1} MB, journal {journalBytes / 1e6:F1} MB");
+
+        var durations = new List<long>();
+        var idle = new List<double>();
+        var during = new List<double>();
+        int next = Batches;
+        for (int run = 0; run < 5; run++)
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                source.Store.StoreBatch(StorageTestEvents.Batch(next++ * BatchSize, 100, meter: 1));
+                idle.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            var backup = source.Backup().CreateAsync(Path.Combine(Folder, "backups", $"m{run}"));
+            while (!backup.IsCompleted)
+            {
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                source.Store.StoreBatch(StorageTestEvents.Batch(next++ * BatchSize, 100, meter: 1));
+                during.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            durations.Add((await backup).DurationMs);
+        }
+
+        var restore = System.Diagnostics.Stopwatch.StartNew();
+        BackupRestore.Restore(Path.Combine(Folder, "backups", "m0"), Target);
+        long restoreMs = restore.ElapsedMilliseconds;
+        durations.Sort();
+        idle.Sort();
+        during.Sort();
+        output.WriteLine($"backup: median {durations[2]} ms, worst {durations[^1]} ms (5 runs); restore (hashes checked twice): {restoreMs} ms");
+        output.WriteLine($"StoreBatch of 100 events (journal fsync + LiteDB) idle: median {idle[idle.Count / 2]:F2} ms, worst {idle[^1]:F2} ms; " +
+            $"during the backups: median {during[during.Count / 2]:F2} ms, worst {during[^1]:F2} ms ({during.Count} batches)");
     }
 
     [Fact]
