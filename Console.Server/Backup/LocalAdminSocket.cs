@@ -179,6 +179,3 @@ public sealed partial class LocalAdminSocket(BackupAdministration admin, IOption
         Message = "No local admin socket at {Path} ({Error}): 'backup <folder>' cannot reach this server while it runs; use POST /api/admin/backup")]
     private static partial void LogCannotListen(ILogger logger, string path, string error);
 }
-
-/// <summary>A request on <see cref="LocalAdminSocket"/>.</summary>
-public sealed record LocalAdminRequest(string? Command, string? Folder);

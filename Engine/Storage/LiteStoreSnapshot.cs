@@ -16,6 +16,10 @@ namespace OpsConsole.Engine.Storage;
 /// it while it copies the data file: a checkpoint needs the exclusive lock, so none (automatic or asked for) can run
 /// while the copy is read. Writes go on meanwhile, into the log, which is not copied. The copy opens as a database
 /// holding every commit up to the last checkpoint, one at or after (1): a state the database really had.</para>
+/// <para>Cost to the running server: LiteDB's automatic checkpoint is skipped while the copy is read (its log grows
+/// meanwhile and is checkpointed at the next commit after). An explicit checkpoint asked for meanwhile (a topology
+/// import's) waits for the copy, and while it waits LiteDB admits no new transaction: writes pause until the copy ends
+/// (at most LiteDB's lock timeout, 1 minute, after which that checkpoint fails and the import with it).</para>
 /// </remarks>
 public static class LiteStoreSnapshot
 {

@@ -48,6 +48,3 @@ public sealed record BackupManifest
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 }
-
-/// <summary>One file of a backup.</summary>
-public sealed record BackupFile(string Path, long Bytes, string Sha256);
