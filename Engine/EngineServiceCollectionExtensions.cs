@@ -2,6 +2,8 @@ using OpsConsole.Engine.Application.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation.Hosting;
@@ -29,6 +31,8 @@ public static class EngineServiceCollectionExtensions
         AddValidated<CorrelationOptions, CorrelationOptionsValidator>(services, CorrelationOptions.Section);
         AddValidated<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.Section);
 
+        // The folder's lock first: nothing opens the database or the journal while another process holds it.
+        services.AddSingleton(sp => DataFolderLock.Acquire(OptionPaths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path)));
         services.AddLiteDbStorage(); // every storage interface (Engine/Storage); LiteDB is the embedded default
         services.AddSingleton<TopologyState>();
         services.AddSingleton<TopologyImporter>();
@@ -51,8 +55,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             // Created owner-only on first start; never logged. The cache keeps its own copy.
-            var path = OptionPaths.Resolve(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.MasterKeyFile);
-            var master = MasterKeyFile.LoadOrCreate(path);
+            var master = MasterKeyFile.LoadOrCreate(sp.GetRequiredService<MasterKeyLocation>().Path);
             try
             {
                 return new MeterKeyCache(master);
@@ -62,7 +65,20 @@ public static class EngineServiceCollectionExtensions
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(master);
             }
         });
-        services.AddSingleton(sp => new EventJournal(EventJournal.FolderUnder(OptionPaths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path))));
+        services.AddSingleton(sp =>
+        {
+            // Which file and why, logged once at start (MasterKeyLocation).
+            var location = MasterKeyLocation.Resolve(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.MasterKeyFile,
+                sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, Environment.CurrentDirectory);
+            location.Log(sp.GetService<ILoggerFactory>()?.CreateLogger<MasterKeyLocation>() ?? NullLogger<MasterKeyLocation>.Instance);
+            return location;
+        });
+        services.AddSingleton(sp =>
+        {
+            _ = sp.GetRequiredService<DataFolderLock>();
+            return new EventJournal(EventJournal.FolderUnder(OptionPaths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path)));
+        });
+        services.AddSingleton<Storage.Backup.BackupService>();
         services.AddSingleton<EventStore>();
         services.AddSingleton<EventProcessorLog>();
         services.AddSingleton<IngestContextFactory>();

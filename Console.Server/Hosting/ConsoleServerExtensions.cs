@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client;
 using OpsConsole.Console.Client.Map;
 using OpsConsole.Console.Server.Api;
+using OpsConsole.Console.Server.Backup;
 using OpsConsole.Console.Server.Components;
 using OpsConsole.Console.Server.Health;
 using OpsConsole.Console.Server.Map;
@@ -42,6 +43,7 @@ public static class ConsoleServerExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddConsoleObservability(configuration);
         services.AddConsoleApplication();
+        services.AddConsoleBackup();
         return services;
     }
 
@@ -72,6 +74,7 @@ public static class ConsoleServerExtensions
         app.MapAuditApi();
         app.MapAccountEndpoints();
         app.MapConsoleMetrics();
+        app.MapBackupApi();
         app.MapHub<OpsConsole.Console.Server.Hubs.OutageHub>(OpsConsole.Console.Server.Hubs.OutageHub.Path).RequireAuthorization(Roles.ReadPolicy);
         app.MapRazorComponents<App>()
             .AddInteractiveServerRenderMode()

@@ -23,7 +23,11 @@ public sealed class SecurityOptions
 {
     public const string Section = "Security";
 
-    public string MasterKeyFile { get; set; } = "data/keys/master.key";
+    /// <summary>
+    /// The master key file; empty (the default) means <c>&lt;Storage:Path&gt;/keys/master.key</c>, or the former default
+    /// <c>data/keys/master.key</c> where an earlier install keeps it (<c>MasterKeyLocation</c>).
+    /// </summary>
+    public string MasterKeyFile { get; set; } = "";
 }
 
 /// <summary><c>Topology:*</c>.</summary>

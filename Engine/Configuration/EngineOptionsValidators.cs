@@ -39,8 +39,8 @@ internal sealed class HesOptionsValidator : IValidateOptions<HesOptions>
 internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
 {
     public ValidateOptionsResult Validate(string? name, SecurityOptions options) =>
-        OptionPaths.IsUsablePath(options.MasterKeyFile)
-            ? ValidateOptionsResult.Success
+        options.MasterKeyFile.Length == 0 || OptionPaths.IsUsablePath(options.MasterKeyFile)
+            ? ValidateOptionsResult.Success // empty: the default under Storage:Path (MasterKeyLocation)
             : ValidateOptionsResult.Fail($"Security:MasterKeyFile = '{options.MasterKeyFile}': must be a file path");
 }
 

@@ -169,6 +169,30 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backup_WithADispatcherKey_Is403_AuditedOnce_AndWritesNothing()
+    {
+        using var http = new HttpClient { BaseAddress = _host.BaseAddress };
+        var audit = _host.Get<OpsConsole.Console.Server.Security.Users.AuditLog>();
+        int before = audit.Recent(10_000).Count;
+        using var request = new HttpRequestMessage(HttpMethod.Post, OpsConsole.Console.Server.Backup.BackupEndpoints.Path)
+        {
+            Content = new StringContent("""{"name":"by-dispatcher"}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Api-Key", DispatcherKey);
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var entries = audit.Recent(10_000);
+        Assert.Equal(before + 1, entries.Count);
+        var entry = entries[0];
+        Assert.Equal("admin-refused", entry.Action);
+        Assert.StartsWith("api-key:dispatcher:", entry.User, StringComparison.Ordinal);
+        Assert.Contains("backup", entry.Detail, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_host.Folder.Path, "by-dispatcher")));
+    }
+
+    [Fact]
     public async Task UserWhoMustChangeThePassword_Gets403_OnTheApiAndTheHub()
     {
         _host.Get<OpsConsole.Console.Server.Security.Users.UserStore>().TryCreate("newbie", "admin", "temporary-pass-12", mustChangePassword: true, DateTime.UtcNow);

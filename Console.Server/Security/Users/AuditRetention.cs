@@ -56,9 +56,11 @@ public sealed partial class AuditRetention(AuditLog audit, IOptions<AuditOptions
             {
                 PurgeNow();
             }
-            catch (IOException e) // StorageException included
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogPurgeFailed(logger, e); // tried again tomorrow; the trail only grows meanwhile
+                // Whatever failed (the store's StorageException, or anything else): logged in full and tried again tomorrow;
+                // the trail only grows meanwhile. Letting it escape would stop the host.
+                LogPurgeFailed(logger, e);
             }
 
             try

@@ -355,6 +355,53 @@ public sealed class EventJournal : IDisposable
         return count;
     }
 
+    /// <summary>
+    /// Starts a copy of the journal for a backup: every segment is opened for reading now, so none can be deleted
+    /// from under the copy. <see cref="JournalSnapshot.Seal"/> then fixes the prefix to copy.
+    /// </summary>
+    public JournalSnapshot BeginSnapshot()
+    {
+        var snapshot = new JournalSnapshot(this);
+        try
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                foreach (var segment in ListSegments())
+                {
+                    snapshot.Open(segment.Path);
+                }
+            }
+
+            return snapshot;
+        }
+        catch
+        {
+            snapshot.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Fixes the length of every segment, those created since <see cref="BeginSnapshot"/> included, under the append
+    /// lock: no append is in progress, so each length ends after the last whole record an append wrote and fsynced.
+    /// Everything acknowledged before this call is within those lengths; appends after it only add beyond them.
+    /// </summary>
+    internal void Seal(JournalSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var segment in ListSegments())
+            {
+                snapshot.Open(segment.Path);
+            }
+
+            // A failed append not cut off yet (the disk refused even that) is not part of the journal.
+            snapshot.FixLengths(_cutBackTo is { } cut ? (Path.GetFileName(SegmentPath(cut.Index)), cut.Length) : null);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

@@ -7,10 +7,17 @@ public sealed class LiteAuditStore(LiteStore store) : IAuditStore
 {
     public const string CollectionName = "audit";
 
+    private int _indexed; // EnsureIndex takes the collection's write lock even when the index exists: once per store is enough
+
     private ILiteCollection<BsonDocument> Entries()
     {
         var col = store.Database.GetCollection(CollectionName, BsonAutoId.ObjectId);
-        col.EnsureIndex("Time");
+        if (Volatile.Read(ref _indexed) == 0)
+        {
+            col.EnsureIndex("Time");
+            Volatile.Write(ref _indexed, 1);
+        }
+
         return col;
     }
 
