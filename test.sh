@@ -43,6 +43,8 @@ phase() { # phase NAME PROJECT...: runs the projects at once, each with its own 
     cat "artifacts/$(basename "$p").log" >>"$log"
     summary=$(grep -E '^Total tests: |^ +(Passed|Failed|Skipped): [0-9]+$' "artifacts/$(basename "$p").log" | tr -s ' ' | paste -sd' ' || true)
     echo "test.sh: $(basename "$p"): ${summary:-no result}"
+    # A failure is named here, with its message, so whoever sees only this output (CI) knows which test and why.
+    grep -E -A6 '^  Failed [A-Za-z]' "artifacts/$(basename "$p").log" | grep -v -E '^\s+at |^--$' | head -40 | sed 's/^/test.sh:   /' || true
   done
   echo "test.sh: phase $name took $((SECONDS - started)) s"
 }
