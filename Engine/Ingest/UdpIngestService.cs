@@ -41,6 +41,8 @@ public sealed partial class UdpIngestService(
 
     private long _dropBaseline;
 
+    private readonly Lock _stopGate = new();
+    private Task? _stop;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private const int SolSocket = 1;   // Linux SOL_SOCKET
@@ -282,7 +284,18 @@ public sealed partial class UdpIngestService(
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Stops the listener; safe to call more than once (each call waits for the one stop).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (_stopGate)
+        {
+            _stop ??= StopOnceAsync();
+        }
+
+        return _stop.WaitAsync(cancellationToken);
+    }
+
+    private async Task StopOnceAsync()
     {
         if (_sockets.Count == 0)
         {
@@ -293,15 +306,20 @@ public sealed partial class UdpIngestService(
         _purge?.Dispose();
         _sockets.ForEach(s => s.Dispose()); // ACKs still queued are lost; their events are durable
         journal.Complete();
-        await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         if (_context is not null)
         {
-            await _context.Log.FlushAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _context.Log.FlushAsync().ConfigureAwait(false);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        lock (_stopGate)
+        {
+            _stop ??= Task.CompletedTask; // a stop after disposal has nothing left to stop
+        }
+
         _purge?.Dispose();
         _sockets.ForEach(s => s.Dispose());
         _stopping.Dispose();
