@@ -322,34 +322,10 @@ public sealed class EventJournal : IDisposable
 
         string name = Path.GetFileName(path);
         long count = 0;
-        int at = 0;
-        while (at < data.Length)
+        int tail = ReadFrames(data, name, onRecord, corruptions, ref count, out string? reason);
+        if (tail >= 0)
         {
-            string? reason = CheckFrame(data, at, out int payloadLength);
-            if (reason is null)
-            {
-                if (RecordedEventCodec.TryRead(data.AsSpan(at + 4, payloadLength), out var record))
-                {
-                    onRecord(record!);
-                    count++;
-                }
-                else
-                {
-                    corruptions.Add(new JournalCorruption(name, at, FrameOverhead + payloadLength, "payload does not decode"));
-                }
-
-                at += FrameOverhead + payloadLength;
-                continue;
-            }
-
-            int next = FindNextFrame(data, at + 1);
-            corruptions.Add(new JournalCorruption(name, at, (next >= 0 ? next : data.Length) - at, reason));
-            if (next < 0)
-            {
-                break;
-            }
-
-            at = next;
+            corruptions.Add(new JournalCorruption(name, tail, data.Length - tail, reason!));
         }
 
         return count;
@@ -590,10 +566,39 @@ public sealed class EventJournal : IDisposable
     {
         byte[] data = File.ReadAllBytes(path);
         string name = Path.GetFileName(path);
+        int at = ReadFrames(data, name, onRecord, corruptions, ref count, out string? reason);
+        if (at < 0)
+        {
+            return 0;
+        }
+
+        if (!isLast)
+        {
+            corruptions.Add(new JournalCorruption(name, at, data.Length - at, reason!));
+            return 0;
+        }
+
+        // Nothing intact follows: a record torn by a crash mid-append. Cut it off.
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read))
+        {
+            stream.SetLength(at);
+            stream.Flush(flushToDisk: true);
+        }
+
+        return data.Length - at;
+    }
+
+    /// <summary>
+    /// Hands every intact record of <paramref name="data"/> to <paramref name="onRecord"/>; damage followed by an intact
+    /// frame is added to <paramref name="corruptions"/> and skipped. Returns where damage starts that nothing intact
+    /// follows (with its <paramref name="reason"/>; the caller decides what it is), or -1 when the data ends cleanly.
+    /// </summary>
+    private static int ReadFrames(byte[] data, string name, Action<RecordedEvent> onRecord, List<JournalCorruption> corruptions, ref long count, out string? reason)
+    {
         int at = 0;
         while (at < data.Length)
         {
-            string? reason = CheckFrame(data, at, out int payloadLength);
+            reason = CheckFrame(data, at, out int payloadLength);
             if (reason is null)
             {
                 if (RecordedEventCodec.TryRead(data.AsSpan(at + 4, payloadLength), out var record))
@@ -612,30 +617,17 @@ public sealed class EventJournal : IDisposable
             }
 
             int next = FindNextFrame(data, at + 1);
-            if (next >= 0)
+            if (next < 0)
             {
-                corruptions.Add(new JournalCorruption(name, at, next - at, reason));
-                at = next;
-                continue;
+                return at;
             }
 
-            if (!isLast)
-            {
-                corruptions.Add(new JournalCorruption(name, at, data.Length - at, reason));
-                return 0;
-            }
-
-            // Nothing intact follows: a record torn by a crash mid-append. Cut it off.
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read))
-            {
-                stream.SetLength(at);
-                stream.Flush(flushToDisk: true);
-            }
-
-            return data.Length - at;
+            corruptions.Add(new JournalCorruption(name, at, next - at, reason));
+            at = next;
         }
 
-        return 0;
+        reason = null;
+        return -1;
     }
 
     /// <summary>Null when an intact frame starts at <paramref name="at"/>, else what is wrong.</summary>
