@@ -95,7 +95,7 @@ public static class BackupRestore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BackupException)
         {
-            RemoveAll(root, created);
+            BackupService.RemoveWhatWasWritten(root, created); // best effort; the failure's message says the restore did not complete
             throw ex as BackupException ?? new BackupException($"the restore into {root} failed ({ex.Message}); what it had written is removed", ex);
         }
 
@@ -163,32 +163,4 @@ public static class BackupRestore
 
     private static BackupException Damaged(string root, string what) =>
         new($"the backup {root} was changed or damaged: {what}; nothing was restored");
-
-    private static void RemoveAll(string root, bool created)
-    {
-        try
-        {
-            if (created)
-            {
-                Directory.Delete(root, recursive: true);
-                return;
-            }
-
-            foreach (string entry in Directory.EnumerateFileSystemEntries(root))
-            {
-                if (Directory.Exists(entry))
-                {
-                    Directory.Delete(entry, recursive: true);
-                }
-                else
-                {
-                    File.Delete(entry);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort; the message of the failure says the restore did not complete.
-        }
-    }
 }

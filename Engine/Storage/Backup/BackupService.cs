@@ -240,7 +240,8 @@ public sealed partial class BackupService(LiteStore store, EventJournal journal,
         }
     }
 
-    private static void RemoveWhatWasWritten(string root, bool created)
+    /// <summary>Best effort: deletes <paramref name="root"/> when this run created it, else empties it (a failed backup or restore).</summary>
+    internal static void RemoveWhatWasWritten(string root, bool created)
     {
         try
         {
@@ -264,7 +265,7 @@ public sealed partial class BackupService(LiteStore store, EventJournal journal,
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Best effort: without a manifest the folder is not taken for a backup (restore refuses it).
+            // Best effort: without a manifest a folder is not taken for a backup (restore refuses it), and a failed restore says so.
         }
     }
 
