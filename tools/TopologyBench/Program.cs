@@ -8,6 +8,8 @@ const string Usage = """
       TopologyBench run [--meters 1000000] [--file <geojson>] [--no-file-import] [--keep-file]
                         [--runs 5] [--import-runs 5] [--small-runs 15] [--lookup-runs 7] [--lookup-ms 200] [--source <geojson>]
       TopologyBench micro [--meters 1000000] [BenchmarkDotNet arguments, e.g. --filter '*']
+      TopologyBench server --file <geojson> [--restarts 5] [--settle-s 20] [--views <url,url>]
+                           [--server-dll <Console.Server dll>] [--data <empty folder to keep>]
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -24,6 +26,7 @@ try
         "generate" => await GenerateCommand.RunAsync(new BenchOptions(rest)),
         "run" => await RunCommand.RunAsync(new BenchOptions(rest)),
         "micro" => MicroCommand.Run([.. rest]),
+        "server" => await ServerCommand.RunAsync(new BenchOptions(rest)),
         _ => throw new UsageException($"unknown command '{args[0]}'"),
     };
 }
