@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Storage.Events;
@@ -69,8 +70,9 @@ public sealed partial class JournalWriter
         var batch = new List<PendingEvent>(MaxBatch);
         var events = new List<RecordedEvent>(MaxBatch);
         var retry = new byte[32];
-        // A dedicated thread blocks here; there is nothing else for it to do.
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        // A dedicated thread blocks here, without spinning (ChannelWaiter); there is nothing else for it to do.
+        using var waiter = new ChannelWaiter();
+        while (waiter.WaitToRead(_queue.Reader))
         {
             batch.Clear();
             events.Clear();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Topology;
@@ -241,7 +242,8 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         }
 
         var reader = _work.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        using var waiter = new ChannelWaiter(); // blocks without spinning: the receive threads need the CPU in a storm
+        while (waiter.WaitToRead(reader))
         {
             while (reader.TryRead(out var item))
             {
