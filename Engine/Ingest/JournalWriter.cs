@@ -67,6 +67,7 @@ public sealed partial class JournalWriter
     /// <summary>The writer's loop, until <see cref="Complete"/>; then completes the indexer's queue.</summary>
     internal void Run(IngestContext context)
     {
+        DedicatedThread.Name("hes-journal");
         var batch = new List<PendingEvent>(MaxBatch);
         var events = new List<RecordedEvent>(MaxBatch);
         var retry = new byte[32];

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Storage.Events;
 
@@ -98,7 +99,8 @@ public sealed partial class UdpIngestService(
         for (int i = 0; i < workers; i++)
         {
             var socket = _sockets[i % _sockets.Count];
-            _loops.Add(Task.Factory.StartNew(() => ReceiveLoop(socket, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            string name = $"hes-receive-{i}";
+            _loops.Add(Task.Factory.StartNew(() => ReceiveLoop(socket, name, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
 
         var context = _context;
@@ -183,8 +185,9 @@ public sealed partial class UdpIngestService(
         }
     }
 
-    private void ReceiveLoop(Socket socket, CancellationToken ct)
+    private void ReceiveLoop(Socket socket, string name, CancellationToken ct)
     {
+        DedicatedThread.Name(name);
         var context = _context!;
         using var processor = new DatagramProcessor(context, CipherSlotsPerWorker);
         using var receiver = new BatchReceiver(socket);

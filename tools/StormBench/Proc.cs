@@ -99,3 +99,51 @@ internal static class Proc
         return total;
     }
 }
+
+/// <summary>
+/// CPU time of a process's threads, grouped by thread name (<c>/proc/PID/task/*/stat</c>, utime + stime, Linux): the
+/// server names its ingest threads (hes-receive-N, hes-journal, correlation), the rest are .NET's own names.
+/// </summary>
+internal static class ThreadCpu
+{
+    public static Dictionary<string, double> Snapshot(int pid)
+    {
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        double tick = 100.0; // USER_HZ on Linux
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                    int open = stat.IndexOf('(', StringComparison.Ordinal), close = stat.LastIndexOf(')');
+                    string name = Group(stat[(open + 1)..close]);
+                    var f = stat[(close + 2)..].Split(' ');
+                    double s = (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / tick;
+                    seconds[name] = seconds.GetValueOrDefault(name) + s;
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return seconds;
+    }
+
+    /// <summary>What each group used between two snapshots (threads that ended meanwhile are not counted).</summary>
+    public static Dictionary<string, double> Between(Dictionary<string, double> before, Dictionary<string, double> after) =>
+        after.ToDictionary(kv => kv.Key, kv => Math.Max(0, kv.Value - before.GetValueOrDefault(kv.Key)), StringComparer.Ordinal);
+
+    private static string Group(string name) => name.StartsWith("hes-receive", StringComparison.Ordinal) ? "hes-receive (all)"
+        : name.StartsWith(".NET TP Worker", StringComparison.Ordinal) ? ".NET TP Worker (pool: indexer, web)"
+        : name;
+}

@@ -103,6 +103,7 @@ internal static partial class ServerBench
             var (serverPid, receiveBuffer) = SocketOwner(udp);
             string load = Proc.LoadAverage();
             var before = await StatsAsync(client);
+            var cpuBefore = serverPid > 0 ? ThreadCpu.Snapshot(serverPid) : [];
             var target = new IPEndPoint(IPAddress.Loopback, udp);
             using var listener = new ProbeListener(target, storm.Probes);
             var sockets = Enumerable.Range(0, storm.Sockets).Select(_ => Storm.Connect(target)).ToArray();
@@ -139,6 +140,7 @@ internal static partial class ServerBench
                 }
             }
 
+            var cpu = serverPid > 0 ? ThreadCpu.Between(cpuBefore, ThreadCpu.Snapshot(serverPid)) : [];
             await sender;
             foreach (var s in sockets)
             {
@@ -166,6 +168,7 @@ internal static partial class ServerBench
                 P50 = Report.Percentile(rtt, 0.50),
                 P99 = Report.Percentile(rtt, 0.99),
                 ProbesMissing = missing,
+                CpuSeconds = cpu,
             };
         }
         finally
@@ -304,6 +307,18 @@ internal static partial class ServerBench
         System.Console.WriteLine($"  healthy after     median {Report.Median(ok.Select(r => r.HealthySeconds)):F1} s, worst {ok.Max(r => r.HealthySeconds):F1} s");
         System.Console.WriteLine($"  receive buffer    {string.Join(", ", ok.Select(r => r.ReceiveBuffer).Distinct())} bytes granted (ss skmem rb); net.core.rmem_max {Proc.RmemMax()}");
         System.Console.WriteLine($"  server peak RSS   median {Report.Median(ok.Select(r => r.ServerRssMb)):N0} MB");
+        var withCpu = ok.Where(r => r.CpuSeconds.Count > 0).ToList();
+        if (withCpu.Count > 0)
+        {
+            // Server CPU from the storm's first datagram until the counters settled (1.5 s idle included), per datagram sent.
+            System.Console.WriteLine($"  server CPU        median {Report.Median(withCpu.Select(r => r.CpuMicrosPerDatagram(null))):F2} µs per datagram sent, worst {withCpu.Max(r => r.CpuMicrosPerDatagram(null)):F2} (all threads, storm until settled)");
+            foreach (var group in withCpu.SelectMany(r => r.CpuSeconds.Keys).Distinct()
+                .Select(g => (Group: g, Median: Report.Median(withCpu.Select(r => r.CpuMicrosPerDatagram(g)))))
+                .Where(g => g.Median >= 0.05).OrderByDescending(g => g.Median))
+            {
+                System.Console.WriteLine($"    {group.Median,6:F2} µs  {group.Group}");
+            }
+        }
     }
 }
 
@@ -324,6 +339,11 @@ internal sealed record ServerRep(int Rep)
     public double P50 { get; init; }
     public double P99 { get; init; }
     public int ProbesMissing { get; init; }
+    public Dictionary<string, double> CpuSeconds { get; init; } = [];
+
+    /// <summary>Server CPU per datagram sent, of one thread group or (null) of all.</summary>
+    public double CpuMicrosPerDatagram(string? group) =>
+        Sent == 0 ? double.NaN : (group is null ? CpuSeconds.Values.Sum() : CpuSeconds.GetValueOrDefault(group)) * 1e6 / Sent;
 
     public string Line()
     {
@@ -334,6 +354,11 @@ internal sealed record ServerRep(int Rep)
 
         var i = CultureInfo.InvariantCulture;
         string line = string.Create(i, $"rep {Rep}: healthy after {HealthySeconds:F1} s; sent {Sent:N0} at {SendRate:N0}/s; recorded {Accepted:N0} at {RecordedRate:N0}/s; lost {Lost:N0} (kernelDropped {KernelDropped:N0}, overload {Overload:N0}); rcvbuf {ReceiveBuffer:N0}; server VmHWM {ServerRssMb:N0} MB; load {Load}");
+        if (CpuSeconds.Count > 0)
+        {
+            line += string.Create(i, $"; server CPU {CpuMicrosPerDatagram(null):F2} µs/datagram");
+        }
+
         return P50 > 0 ? line + string.Create(i, $"; CON ACK p50 {P50:F1} ms p99 {P99:F1} ms, {ProbesMissing} unanswered") : line;
     }
 }

@@ -223,6 +223,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
 
     private void Loop(TaskCompletionSource<int> rebuilt)
     {
+        DedicatedThread.Name("correlation");
         try
         {
             int replayed = Start();
