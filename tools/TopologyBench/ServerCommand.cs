@@ -45,8 +45,14 @@ internal sealed partial class ServerCommand
         }
     }
 
-    /// <summary>What a map page asks for first: the network drawing.</summary>
-    private const string DefaultViews = "/console/network-drawing.json";
+    /// <summary>
+    /// By default (<c>auto</c>) a map view is what a 1920×1080 map page fetches: <c>/console/network/summary.json</c>,
+    /// then every 256-px tile it shows, centred on the network, at the zoom that fits the whole network and at zooms
+    /// 12, 14, 17 and 19. Otherwise a comma-separated list of URLs, each fetched once.
+    /// </summary>
+    private const string DefaultViews = "auto";
+
+    private static readonly int[] ViewZooms = [12, 14, 17, 19];
 
     public static async Task<int> RunAsync(BenchOptions options) => await new ServerCommand(options).RunAsync();
 
@@ -150,9 +156,19 @@ internal sealed partial class ServerCommand
                 StoreBytes = FolderBytes(Path.Combine(folder, "db")),
                 Load = load,
             };
-            foreach (var view in _views)
+            if (_views is ["auto"])
             {
-                figures.Views.Add((view, await WireBytesAsync(client, view)));
+                foreach (var view in await MapViewsAsync(client))
+                {
+                    figures.Views.Add(view);
+                }
+            }
+            else
+            {
+                foreach (var view in _views)
+                {
+                    figures.Views.Add((view, await WireBytesAsync(client, view)));
+                }
             }
 
             return figures;
@@ -236,6 +252,55 @@ internal sealed partial class ServerCommand
         return total;
     }
 
+    /// <summary>The map views of <see cref="DefaultViews"/>: (description, bytes on the wire) per view, the summary included in each.</summary>
+    private static async Task<List<(string Url, long Bytes)>> MapViewsAsync(HttpClient client)
+    {
+        const string summaryUrl = "/console/network/summary.json";
+        long summaryBytes = await WireBytesAsync(client, summaryUrl);
+        using var summary = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri(summaryUrl, UriKind.Relative)));
+        var b = summary.RootElement.GetProperty("bounds").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        double lon = (b[0] + b[2]) / 2, lat = (b[1] + b[3]) / 2;
+        const double width = 1920, height = 1080;
+        int fit = 0;
+        while (fit < 22 && (MercatorX(b[2], fit + 1) - MercatorX(b[0], fit + 1)) <= width && (MercatorY(b[1], fit + 1) - MercatorY(b[3], fit + 1)) <= height)
+        {
+            fit++;
+        }
+
+        var views = new List<(string, long)>();
+        foreach (int z in new[] { fit }.Concat(ViewZooms.Where(z => z > fit)))
+        {
+            double cx = MercatorX(lon, z), cy = MercatorY(lat, z);
+            int x0 = (int)Math.Floor((cx - (width / 2)) / 256), x1 = (int)Math.Floor((cx + (width / 2)) / 256);
+            int y0 = (int)Math.Floor((cy - (height / 2)) / 256), y1 = (int)Math.Floor((cy + (height / 2)) / 256);
+            long bytes = summaryBytes;
+            int tiles = 0;
+            for (int x = x0; x <= x1; x++)
+            {
+                for (int y = y0; y <= y1; y++)
+                {
+                    if (x >= 0 && y >= 0 && x < (1 << z) && y < (1 << z))
+                    {
+                        bytes += await WireBytesAsync(client, $"/console/network/tiles/{z}/{x}/{y}.json");
+                        tiles++;
+                    }
+                }
+            }
+
+            views.Add((string.Create(CultureInfo.InvariantCulture, $"map view z{z} ({tiles} tiles{(z == fit ? ", whole network" : "")})"), bytes));
+        }
+
+        return views;
+    }
+
+    private static double MercatorX(double lon, int z) => (lon + 180) / 360 * 256 * Math.Pow(2, z);
+
+    private static double MercatorY(double lat, int z)
+    {
+        double r = lat * Math.PI / 180;
+        return (1 - (Math.Log(Math.Tan(r) + (1 / Math.Cos(r))) / Math.PI)) / 2 * 256 * Math.Pow(2, z);
+    }
+
     /// <summary>The GC heap size the runtime's own meter reports (System.Runtime, scraped from /metrics).</summary>
     private static async Task<long> GcHeapAsync(HttpClient client)
     {
@@ -304,7 +369,7 @@ internal sealed partial class ServerCommand
         t.AddValue(net, "store on disk", starts[^1].StoreBytes / 1e6, "MB");
         for (int v = 0; v < f.Views.Count; v++)
         {
-            t.Add(net, "GET " + f.Views[v].Url, new Sample(starts.Select(s => s.Views[v].Bytes / 1e6)), "MB on the wire");
+            t.Add(net, f.Views[v].Url.StartsWith('/') ? "GET " + f.Views[v].Url : f.Views[v].Url, new Sample(starts.Select(s => s.Views[v].Bytes / 1e6)), "MB on the wire");
         }
 
         Console.WriteLine(t.ToString());
