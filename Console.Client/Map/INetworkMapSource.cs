@@ -12,8 +12,11 @@ public interface INetworkMapSource
     /// <summary>One element with what is below and above it, or null when no element has that id.</summary>
     ElementDetails? GetDetails(string id);
 
-    /// <summary>Where the browser fetches the drawing data (the format opsmap.js reads).</summary>
-    string DrawingUrl { get; }
+    /// <summary>
+    /// The folder of the map's feed, relative to the page: opsmap.js reads <c>summary.json</c> there first, then the
+    /// network by area and level of detail from <c>tiles/{z}/{x}/{y}.json</c>.
+    /// </summary>
+    string NetworkUrl { get; }
 
     /// <summary>Background tile URL template (Leaflet form), empty for none: the network is the picture.</summary>
     string TileUrl { get; }

@@ -80,7 +80,9 @@ public sealed record BoardActionResult(bool Succeeded, string? Error)
 
 /// <summary>
 /// One open outage on the map: the failed element, the transformers below it (drawn in the state's
-/// colour), and its customers split into reporting and silent meters (drawn when zoomed in).
+/// colour), and its customers split into reporting and silent meters (drawn when zoomed in), with
+/// where each is (<see cref="Places"/>): the map loads the network by area, so it does not know
+/// where an element is unless told.
 /// </summary>
 public sealed record OutageMapItem(
     string Id,
@@ -90,4 +92,12 @@ public sealed record OutageMapItem(
     string Color,
     IReadOnlyList<string> Transformers,
     IReadOnlyList<string> Reporting,
-    IReadOnlyList<string> Silent);
+    IReadOnlyList<string> Silent,
+    OutageMapPlaces? Places = null);
+
+/// <summary>
+/// Where an outage's elements are, as flat arrays (small over the page's connection), each for the ids of the
+/// network in force only: <see cref="Element"/> [lon, lat] (empty when not in the network), <see cref="Transformers"/>
+/// [lon, lat, customers below]…, <see cref="Reporting"/> and <see cref="Silent"/> [lon, lat]….
+/// </summary>
+public sealed record OutageMapPlaces(double[] Element, double[] Transformers, double[] Reporting, double[] Silent);

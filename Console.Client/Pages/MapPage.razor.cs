@@ -51,17 +51,22 @@ public partial class MapPage
         _notFound = _selected is null ? id : null;
         if (_selected is not null && _map is not null)
         {
-            await _map.InvokeVoidAsync("highlight", id);
+            // The map holds only the tiles in view: it is told where the element is.
+            await _map.InvokeVoidAsync("highlight", id, _selected.Longitude, _selected.Latitude);
         }
 
         StateHasChanged();
     }
 
-    /// <summary>Called by the map once the network is drawn: outages go on top, and the one asked for is shown.</summary>
+    /// <summary>
+    /// Called by the map once the first view of the network is drawn (it loads the network by area and level of
+    /// detail as the view moves): outages go on top, and the one asked for is shown.
+    /// </summary>
     [JSInvokable]
-    public async Task NetworkDrawn(int transformers, int devices, int meters, int lines)
+    public async Task NetworkDrawn(int meterMinZoom)
     {
-        _status = $"Drawn: {transformers} transformers, {devices} devices, {lines} line segments; {meters} meters appear when zoomed in.";
+        _status = $"Drawn by area: {Summary.Transformers} transformers, {Summary.Devices} devices, {Summary.Lines} line segments; " +
+            $"the {Summary.Meters} meters appear from zoom {meterMinZoom}.";
         _drawn = true;
         StateHasChanged();
         await ShowOutagesWhenReadyAsync();
@@ -122,7 +127,7 @@ public partial class MapPage
         }
     }
 
-    /// <summary>Called by the map when the drawing data could not be loaded.</summary>
+    /// <summary>Called by the map when the network's summary could not be loaded.</summary>
     [JSInvokable]
     public void NetworkFailed(string message)
     {
@@ -136,7 +141,7 @@ public partial class MapPage
         _notFound = null;
         if (_map is not null)
         {
-            await _map.InvokeVoidAsync("highlight", (string?)null);
+            await _map.InvokeVoidAsync("highlight", (string?)null, 0.0, 0.0);
         }
     }
 
@@ -150,7 +155,7 @@ public partial class MapPage
         _self = DotNetObjectReference.Create(this);
         _subscription = Outages.Subscribe(OnOutagesChangedAsync);
         _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
-        _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.DrawingUrl, Source.TileUrl);
+        _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.NetworkUrl, Source.TileUrl);
         await ShowOutagesWhenReadyAsync();
     }
 

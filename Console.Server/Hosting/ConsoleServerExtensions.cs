@@ -18,7 +18,7 @@ public static class ConsoleServerExtensions
     {
         services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
-        services.AddSingleton<NetworkDrawing>();
+        services.AddSingleton<NetworkTiles>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
         services.AddSingleton<OpsConsole.Console.Server.Outages.OutageBoardSource>();
         services.AddScoped<OpsConsole.Console.Client.Outages.IOutageBoardSource, OpsConsole.Console.Server.Outages.CircuitOutageBoardSource>();
@@ -67,7 +67,7 @@ public static class ConsoleServerExtensions
         // Everything needs a signed-in user or machine client (the fallback policy, AddConsoleSecurity) except these:
         app.MapStaticAssets().AllowAnonymous(); // scripts, styles, fonts: the sign-in page needs them
         app.MapHealthChecks("/healthz", HealthResponse.Options).AllowAnonymous();
-        app.MapNetworkDrawing();
+        app.MapNetworkMap();
         app.MapStatsApi();
         app.MapOutageApi();
         app.MapTopologyApi();

@@ -13,7 +13,7 @@ public sealed class TopologyMapSource(TopologyState state, ITopologyStore store,
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<NetworkTopology, NetworkSummary> _summaries = [];
 
-    public string DrawingUrl => NetworkDrawingEndpoints.Path.TrimStart('/');
+    public string NetworkUrl => NetworkMapEndpoints.Base.TrimStart('/');
 
     public string TileUrl => options.Value.TileUrl;
 

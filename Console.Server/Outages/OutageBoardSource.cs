@@ -48,9 +48,12 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private Built? _board;
     private Overlaid? _overlay;
 
+    private readonly OpsConsole.Engine.Topology.TopologyState _network;
+
     public OutageBoardSource(OutageQueries queries, OutageCommands outages, MeterCommands meters, OutageUpdates updates, ActorResolver actors,
-        IngestStats stats, TimeProvider time)
+        IngestStats stats, TimeProvider time, OpsConsole.Engine.Topology.TopologyState network)
     {
+        _network = network;
         _queries = queries;
         _outages = outages;
         _meters = meters;
@@ -168,14 +171,38 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
             return cached.Items;
         }
 
+        var net = _network.Current;
         IReadOnlyList<OutageMapItem> items = [.. views.Select(v =>
         {
             var state = State(v.Outage.State);
+            var places = new OutageMapPlaces(Places(net, [v.Outage.DeviceId], false), Places(net, v.Transformers, true),
+                Places(net, v.Outage.ReportingMeterIds, false), Places(net, v.Silent, false));
             return new OutageMapItem(v.Outage.Id, state, Level(v.Outage.Level), v.Outage.DeviceId, OutageBoardView.StateHex(state),
-                v.Transformers, v.Outage.ReportingMeterIds, v.Silent);
+                v.Transformers, v.Outage.ReportingMeterIds, v.Silent, places);
         })];
         Volatile.Write(ref _overlay, new Overlaid(views, items));
         return items;
+    }
+
+    /// <summary>[lon, lat] (and the customers below, with <paramref name="customers"/>) of each id in the network, rounded to 1e-6° as the map's tiles.</summary>
+    private static double[] Places(OpsConsole.Gis.Topology.NetworkTopology net, IEnumerable<string> ids, bool customers)
+    {
+        var list = new List<double>();
+        foreach (var id in ids)
+        {
+            if (net.TryGetElement(id, out int e))
+            {
+                var at = net[e].Location;
+                list.Add(Math.Round(at.X, 6));
+                list.Add(Math.Round(at.Y, 6));
+                if (customers)
+                {
+                    list.Add(net.MeterCountBelow(e));
+                }
+            }
+        }
+
+        return [.. list];
     }
 
     public async Task<OutageDetail?> GetDetailAsync(string id)

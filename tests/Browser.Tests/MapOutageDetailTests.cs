@@ -34,7 +34,7 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     /// the page's Leaflet maps (Leaflet's public L.Map.addInitHook, as in <see cref="MapPageTests"/>);
     /// <c>__outageMeterMarks({ color, reporting, silent })</c>, how each of the given meters is drawn in that colour on
     /// the map right now: "filled", "hollow", "filled+hollow", "none", with " (out of view)" when it is off screen,
-    /// needing <c>__meterAt</c> (meter id → "lat,lon" of its marker, from the drawing data the map itself loaded);
+    /// needing <c>__meterAt</c> (meter id → "lat,lon" of its marker, from the network file as the server rounds it);
     /// and a spy on the alert tone: <c>__beeps</c> counts calls of window.opsConsoleBeep (whatever opsconsole.js
     /// assigns is wrapped), <c>__tones</c> the oscillators the page started.
     /// </summary>
@@ -82,11 +82,13 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
         });
         """;
 
+    /// <summary>
+    /// Where each meter is (<c>[[id, lon, lat], …]</c>, from the network file, rounded to 1e-6° as the server sends
+    /// positions) for <c>__outageMeterMarks</c>: the map loads the network by area, so it has no table of every meter.
+    /// </summary>
     private const string LoadMeterPositions = """
-        async () => {
-          const response = await fetch('console/network-drawing.json', { credentials: 'same-origin' });
-          const drawing = await response.json();
-          window.__meterAt = new Map(drawing.meters.map(([id, lon, lat]) => [id, lat + ',' + lon]));
+        meters => {
+          window.__meterAt = new Map(meters.map(([id, lon, lat]) => [id, lat + ',' + lon]));
           return window.__meterAt.size;
         }
         """;
@@ -154,7 +156,9 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
         string color = Regex.Match(await swatch.GetAttributeAsync("style") ?? "", "background:\\s*(#[0-9a-fA-F]{6})").Groups[1].Value;
         Assert.Equal("#d50000", color); // README: Confirmed red
 
-        Assert.Equal(3890, await page.EvaluateAsync<int>(LoadMeterPositions));
+        var meterPositions = Enumerable.Range(0, net.ElementCount).Where(e => net.KindOf(e) == ElementKind.Meter)
+            .Select(e => new object[] { net[e].Id, Math.Round(net[e].Location.X, 6), Math.Round(net[e].Location.Y, 6) }).ToArray();
+        Assert.Equal(3890, await page.EvaluateAsync<int>(LoadMeterPositions, meterPositions));
         var arg = new { color, reporting, silent };
         try
         {
@@ -374,12 +378,11 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     /// (so the canvases have painted what the layers hold), with the map's size.
     /// </summary>
     private const string ContainerPoints = """
-        async ids => {
+        async places => {
           const el = document.querySelector('[role=region][aria-label="Network map"]');
           const map = (window.__opsConsoleTestMaps || []).find(m => m.getContainer() === el);
-          const drawing = await (await fetch('console/network-drawing.json', { credentials: 'same-origin' })).json();
-          const at = new Map(drawing.meters.map(([id, lon, lat]) => [id, [lat, lon]]));
-          for (const [id, , lon, lat] of drawing.nodes) at.set(id, [lat, lon]);
+          const ids = places.map(p => p[0]);
+          const at = new Map(places.map(([id, lon, lat]) => [id, [lat, lon]]));
           await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
           const points = Object.fromEntries(ids.map(id => { const p = map.latLngToContainerPoint(at.get(id)); return [id, [p.x, p.y]]; }));
           return JSON.stringify({ width: el.clientWidth, height: el.clientHeight, points });
@@ -394,9 +397,11 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     private async Task AssertPixelsAsync(IPage page, ILocator map, Rgb state, string transformer, string[] reporting, string[] silent)
     {
         string[] ids = [transformer, .. reporting, .. silent];
-        string before = await page.EvaluateAsync<string>(ContainerPoints, ids);
+        var net = (await Picks.Value).Network;
+        var places = ids.Select(id => net.TryGetElement(id, out int e) ? new object[] { id, net[e].Location.X, net[e].Location.Y } : throw new InvalidOperationException(id)).ToArray();
+        string before = await page.EvaluateAsync<string>(ContainerPoints, places);
         var png = Png.Decode(await map.ScreenshotAsync());
-        string after = await page.EvaluateAsync<string>(ContainerPoints, ids);
+        string after = await page.EvaluateAsync<string>(ContainerPoints, places);
         Assert.Equal(before, after); // the view did not move while the screenshot was taken
 
         using var doc = JsonDocument.Parse(before);

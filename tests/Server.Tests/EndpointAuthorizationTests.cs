@@ -62,7 +62,8 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     public async Task EveryMappedEndpoint_CalledAnonymously_Is401OrTheSignInPage_UnlessExplicitlyOpen()
     {
         var endpoints = _host.App.Services.GetServices<EndpointDataSource>().SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
-        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/console/network-drawing.json");
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/console/network/summary.json");
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/console/network/tiles/{z}/{x}/{y}.json");
         Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/metrics"); // the Prometheus scrape: the API's protection, not open
         var open = new HashSet<string>(StringComparer.Ordinal);
         var wrong = new List<string>();
@@ -136,19 +137,27 @@ public sealed class EndpointAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task NetworkDrawing_Anonymous_Is401_SignedIn_IsTheMap()
+    public async Task NetworkFeed_Anonymous_Is401_SignedIn_IsTheMap()
     {
         using var anonymous = new Browser(_host.BaseAddress);
         using var dana = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
+        // The tile at zoom 12 that holds the small network (around -89.0, 40.0).
+        const string Tile = "/console/network/tiles/12/1035/1550.json";
 
-        using var refused = await anonymous.Http.GetAsync("/console/network-drawing.json");
-        using var drawing = await dana.Http.GetAsync("/console/network-drawing.json");
+        using var refusedSummary = await anonymous.Http.GetAsync("/console/network/summary.json");
+        using var refusedTile = await anonymous.Http.GetAsync(Tile);
+        using var summary = await dana.Http.GetAsync("/console/network/summary.json");
+        using var tile = await dana.Http.GetAsync(Tile);
 
-        Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, drawing.StatusCode);
-        using var data = JsonDocument.Parse(await drawing.Content.ReadAsStringAsync());
-        Assert.Equal(3, data.RootElement.GetProperty("nodes").EnumerateArray().Count(n => n[1].GetString() == "transformer"));
-        Assert.Equal(5, data.RootElement.GetProperty("meters").GetArrayLength());
+        Assert.NotEqual(HttpStatusCode.OK, refusedSummary.StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, refusedTile.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, summary.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, tile.StatusCode);
+        using var s = JsonDocument.Parse(await summary.Content.ReadAsStringAsync());
+        Assert.Equal("North Sub", s.RootElement.GetProperty("name").GetString());
+        using var t = JsonDocument.Parse(await tile.Content.ReadAsStringAsync());
+        Assert.Equal(3, t.RootElement.GetProperty("transformers").GetArrayLength());
+        Assert.False(t.RootElement.TryGetProperty("meters", out _)); // below street zoom
     }
 
     [Fact]

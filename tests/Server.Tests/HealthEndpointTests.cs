@@ -26,10 +26,12 @@ public class HealthEndpointTests
         Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
 
         // Open to anyone, unlike everything else but sign-in and static files (EndpointAuthorizationTests); the map's
-        // drawing data, which once answered here too, needs a signed-in user.
+        // feed (summary and tiles; once the whole drawing, which answered here too) needs a signed-in user.
         using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(address) };
-        using var drawing = await noRedirects.GetAsync("/console/network-drawing.json");
-        Assert.Equal(HttpStatusCode.Redirect, drawing.StatusCode);
+        using var summary = await noRedirects.GetAsync("/console/network/summary.json");
+        using var tile = await noRedirects.GetAsync("/console/network/tiles/0/0/0.json");
+        Assert.Equal(HttpStatusCode.Redirect, summary.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, tile.StatusCode);
 
         // The Blazor circuit's data-protection keys live with the console's state, owner-only.
         var keys = Path.Combine(folder.Path, "db", "keys", "data-protection");

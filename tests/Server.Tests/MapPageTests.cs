@@ -57,14 +57,14 @@ public sealed class MapPageTests : IAsyncLifetime
     }
 
     [Fact]
-    public void MapPage_StartsTheMapWithTheDrawingUrl()
+    public void MapPage_StartsTheMapWithTheNetworkFeed()
     {
         var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
 
         _ctx.Render<MapPage>();
 
         var create = module.VerifyInvoke("create");
-        Assert.Equal("console/network-drawing.json", create.Arguments[2]);
+        Assert.Equal("console/network/", create.Arguments[2]);
         Assert.Equal("", create.Arguments[3]);
     }
 
@@ -77,7 +77,7 @@ public sealed class MapPageTests : IAsyncLifetime
         _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", OpsConsole.Console.Client.Outages.OutageLevelView.Transformer, "T1", "T1", "F1", OpsConsole.Console.Client.Outages.OutageStateView.Confirmed, 3, 2, 1, DateTimeOffset.UnixEpoch, 10));
         var cut = _ctx.Render<MapPage>();
 
-        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(3, 2, 5, 4));
+        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(17));
         var first = Assert.Single(map.Invocations["setOutages"]);
         var items = Assert.IsAssignableFrom<IReadOnlyList<OpsConsole.Console.Client.Outages.OutageMapItem>>(first.Arguments[0]);
         Assert.Equal("O-1", Assert.Single(items).Id);
@@ -98,7 +98,7 @@ public sealed class MapPageTests : IAsyncLifetime
         var cut = _ctx.Render<MapPage>();
         cut.WaitForAssertion(() => Assert.True(js.CreateCalled));
 
-        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(3, 2, 5, 4));
+        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(17));
         Assert.Empty(js.MapCalls);
         js.ReturnTheMap();
 
