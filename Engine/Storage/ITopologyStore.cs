@@ -7,6 +7,13 @@ namespace OpsConsole.Engine.Storage;
 public sealed record StoredNetworkInfo(string Source, int Features, DateTime SavedAt);
 
 /// <summary>
+/// The network in force loaded for use: from the compact snapshot saved with it, or, when that is missing, of an older
+/// format or damaged (<see cref="SnapshotProblem"/> says which), rebuilt from the stored GeoJSON (<see cref="Import"/>,
+/// whose findings apply; <see cref="Topology"/> is null when it is invalid).
+/// </summary>
+public sealed record StoredNetwork(NetworkTopology? Topology, TopologyImport? Import, string? SnapshotProblem);
+
+/// <summary>
 /// The network in force and the one before it. Contract (TopologyStoreContract): <see cref="Save"/> replaces the
 /// network atomically (a reader sees the old one or the new one, never a mix) and keeps the one it replaced as
 /// <see cref="Previous"/>; <see cref="RollBack"/> swaps them; features load back in the order saved.
@@ -29,6 +36,13 @@ public interface ITopologyStore
 
     /// <summary>The stored network, or null when none was saved; invalid stored data reports its findings.</summary>
     Task<TopologyImport?> LoadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The network in force as a lean <see cref="NetworkTopology"/> (no extras), read from the compact snapshot
+    /// (<see cref="Gis.Snapshot.NetworkSnapshot"/>) saved with it; when the snapshot is missing, old or damaged, rebuilt
+    /// from the stored GeoJSON and the snapshot written again. Null when no network was saved.
+    /// </summary>
+    Task<StoredNetwork?> LoadNetworkAsync(CancellationToken cancellationToken = default);
 
     /// <summary>The previous network (<see cref="Previous"/>), or null when none is kept.</summary>
     Task<TopologyImport?> LoadPreviousAsync(CancellationToken cancellationToken = default);

@@ -25,18 +25,28 @@ public sealed partial class TopologyBootstrapper(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var stored = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var stored = await store.LoadNetworkAsync(cancellationToken).ConfigureAwait(false);
         string source;
-        TopologyImport import;
+        NetworkTopology topology;
         if (stored is not null)
         {
-            if (!stored.IsValid)
+            if (stored.SnapshotProblem is { } problem)
             {
-                throw new TopologyLoadException($"the network stored in {nameof(Storage)}:Path is invalid", [.. stored.Errors]);
+                LogSnapshotUnusable(logger, problem);
             }
 
-            import = stored;
-            source = store.StoredSource() ?? "store";
+            if (stored.Topology is null)
+            {
+                throw new TopologyLoadException($"the network stored in {nameof(Storage)}:Path is invalid", [.. stored.Import?.Errors ?? []]);
+            }
+
+            foreach (var warning in stored.Import?.Findings ?? [])
+            {
+                LogFinding(logger, warning.ToString());
+            }
+
+            topology = stored.Topology;
+            source = (store.StoredSource() ?? "store") + (stored.SnapshotProblem is null ? " (snapshot)" : " (stored GeoJSON)");
         }
         else
         {
@@ -48,35 +58,64 @@ public sealed partial class TopologyBootstrapper(
                 throw new TopologyLoadException($"{key}: no such file ({path})");
             }
 
-            import = await TopologyGeoJsonReader.ReadFileAsync(path, cancellationToken).ConfigureAwait(false);
-            if (!import.IsValid)
+            // First start: a million-meter file takes minutes; say how far it is.
+            var phase = System.Diagnostics.Stopwatch.GetTimestamp();
+            TopologyImport import;
+            string fileName = Path.GetFileName(path);
+            await using (var file = new ProgressStream(File.OpenRead(path), (read, total) => LogReading(logger, fileName, read >> 20, total >> 20)))
             {
-                throw new TopologyLoadException($"{key}: the network file is invalid ({import.Errors.Count()} errors); nothing was stored", [.. import.Errors]);
+                import = await TopologyGeoJsonReader.ReadAsync(file, cancellationToken).ConfigureAwait(false);
             }
 
-            store.Save(import.Features, Path.GetFileName(path));
+            double readMs = Ms(phase);
+            int errors = import.Errors.Count();
+            LogValidated(logger, import.Features.Count, errors, readMs);
+            if (!import.IsValid)
+            {
+                throw new TopologyLoadException($"{key}: the network file is invalid ({errors} errors); nothing was stored", [.. import.Errors]);
+            }
+
+            foreach (var warning in import.Findings)
+            {
+                LogFinding(logger, warning.ToString());
+            }
+
+            phase = System.Diagnostics.Stopwatch.GetTimestamp();
+            store.Save(import.Features, fileName);
+            double storeMs = Ms(phase);
+            LogStored(logger, import.Features.Count, storeMs);
             source = path;
+
+            // A lean index in memory; extra properties stay in the store (TopologyStore.FeatureJson).
+            topology = NetworkTopology.Build(import.Features, keepExtraProperties: false);
         }
 
-        foreach (var warning in import.Findings)
-        {
-            LogFinding(logger, warning.ToString());
-        }
-
-        // A lean index in memory; extra properties stay in the store (TopologyStore.FeatureJson).
-        var topology = NetworkTopology.Build(import.Features, keepExtraProperties: false);
         state.Replace(topology);
-        var elapsedMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var elapsedMs = Ms(started);
         int substations = topology.CountOf(ElementKind.Substation), feeders = topology.CountOf(ElementKind.Feeder);
         int devices = topology.CountOf(ElementKind.Device), transformers = topology.CountOf(ElementKind.Transformer);
         LogLoaded(logger, source, substations, feeders, devices, transformers, topology.MeterCount, elapsedMs);
     }
+
+    private static double Ms(long since) => System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
         Message = "Network loaded from {Source}: {Substations} substations, {Feeders} feeders, {Devices} devices, {Transformers} transformers, {Meters} meters in {ElapsedMs:F0} ms")]
     private static partial void LogLoaded(ILogger logger, string source, int substations, int feeders, int devices, int transformers, int meters, double elapsedMs);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Network snapshot not used ({Problem}): loading the stored GeoJSON instead, and writing the snapshot again")]
+    private static partial void LogSnapshotUnusable(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Network file {File}: {ReadMiB} of {TotalMiB} MiB read and validated")]
+    private static partial void LogReading(ILogger logger, string file, long readMiB, long totalMiB);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Network file read and validated: {Features} features, {Errors} errors in {ElapsedMs:F0} ms")]
+    private static partial void LogValidated(ILogger logger, int features, int errors, double elapsedMs);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Network stored: {Features} features and their snapshot in {ElapsedMs:F0} ms")]
+    private static partial void LogStored(ILogger logger, int features, double elapsedMs);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Network: {Finding}")]
     private static partial void LogFinding(ILogger logger, string finding);

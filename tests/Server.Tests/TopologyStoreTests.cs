@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
@@ -104,5 +105,38 @@ public class TopologyStoreTests
         Assert.Same(state.Current, announced);
         Assert.Equal(5, state.Current.MeterCount);
         Assert.True(topologyStore.HasTopology);
+    }
+
+    [Fact]
+    public async Task Bootstrapper_FirstStart_LogsReadValidatedStored_ARestartLoadsTheSnapshot()
+    {
+        using var folder = new TempFolder();
+        var file = SmallNetwork.WriteTo(folder.Path);
+        using var logs = new CapturedLogs();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        NetworkTopology first;
+        using (var store = new LiteStore(Path.Combine(folder.Path, "db")))
+        {
+            var state = new TopologyState();
+            await new TopologyBootstrapper(new LiteTopologyStore(store, TimeProvider.System), state, Options.Create(new TopologyOptions { File = file }),
+                factory.CreateLogger<TopologyBootstrapper>()).StartAsync(CancellationToken.None);
+            first = state.Current;
+        }
+
+        var ids = logs.Lines.Select(l => l.Id.Id).ToList();
+        Assert.Equal([1004, 1005, 1006, 1001], ids.Where(id => id is >= 1001 and <= 1006));
+        Assert.Contains("MiB read and validated", logs.Lines.Single(l => l.Id.Id == 1004).Message, StringComparison.Ordinal);
+        Assert.Contains("features, 0 errors", logs.Lines.Single(l => l.Id.Id == 1005).Message, StringComparison.Ordinal);
+
+        using (var store = new LiteStore(Path.Combine(folder.Path, "db")))
+        {
+            var state = new TopologyState();
+            await new TopologyBootstrapper(new LiteTopologyStore(store, TimeProvider.System), state, Options.Create(new TopologyOptions { File = file }),
+                factory.CreateLogger<TopologyBootstrapper>()).StartAsync(CancellationToken.None);
+
+            Assert.Equal(first.Features.Select(f => (f.Id, f.Parent, f.Location)), state.Current.Features.Select(f => (f.Id, f.Parent, f.Location)));
+            Assert.Contains("(snapshot)", logs.Lines.Last(l => l.Id.Id == 1001).Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(logs.Lines, l => l.Id.Id == 1003);
+        }
     }
 }

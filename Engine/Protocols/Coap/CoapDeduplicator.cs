@@ -9,8 +9,9 @@ namespace OpsConsole.Engine.Protocols.Coap;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Bounded memory.</b> At most <c>capacity</c> entries live in a slot array allocated up front;
-/// when it is full the entry that arrived first is evicted (after eviction a very late
+/// <b>Bounded memory.</b> At most <c>capacity</c> entries live in a slot array that starts at
+/// <see cref="InitialSlots"/> and doubles when full up to the capacity (an idle server does not pay
+/// for a storm's table: 1,000,000 slots and their index are ~190 MB); when the capacity is reached the entry that arrived first is evicted (after eviction a very late
 /// retransmission of it would be processed again — size the capacity to the CON rate × 247 s).
 /// Entries are kept in two arrival-ordered lists, one per lifetime, so the expired ones are always
 /// at the heads: every call unlinks at most <see cref="PurgeBatch"/> of them (incremental purge),
@@ -33,6 +34,9 @@ public sealed class CoapDeduplicator
     /// <summary>Expired entries unlinked per call, so no single call pays for a backlog.</summary>
     public const int PurgeBatch = 4;
 
+    /// <summary>Slots allocated at construction; the table doubles on demand up to the capacity.</summary>
+    public const int InitialSlots = 4096;
+
     private const int None = -1;
 
     private readonly Lock _gate = new();
@@ -40,7 +44,7 @@ public sealed class CoapDeduplicator
     private readonly long _conLifetimeTicks;
     private readonly long _nonLifetimeTicks;
     private readonly Dictionary<Key, int> _index;
-    private readonly Slot[] _slots;
+    private Slot[] _slots;
     private int _freeHead;
     private OrderList _con;
     private OrderList _non;
@@ -63,20 +67,29 @@ public sealed class CoapDeduplicator
         _conLifetimeTicks = ToTimestampTicks(exchangeLifetime, timeProvider.TimestampFrequency);
         _nonLifetimeTicks = ToTimestampTicks(nonLifetime, timeProvider.TimestampFrequency);
         Capacity = capacity;
-        _index = new Dictionary<Key, int>(capacity);
-        _slots = new Slot[capacity];
-        for (int i = 0; i < capacity; i++)
-        {
-            _slots[i].Next = i + 1 < capacity ? i + 1 : None;
-        }
-
-        _freeHead = 0;
+        int initial = Math.Min(capacity, InitialSlots);
+        _index = new Dictionary<Key, int>(initial);
+        _slots = new Slot[initial];
+        _freeHead = None;
+        ThreadFree(0, initial);
         _con = OrderList.Empty;
         _non = OrderList.Empty;
     }
 
     /// <summary>The most entries remembered at once.</summary>
     public int Capacity { get; }
+
+    /// <summary>Slots allocated now (grows by doubling up to <see cref="Capacity"/>).</summary>
+    public int Allocated
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _slots.Length;
+            }
+        }
+    }
 
     /// <summary>Entries currently remembered (expired ones not yet purged included).</summary>
     public int Count
@@ -224,8 +237,32 @@ public sealed class CoapDeduplicator
         return _slots[con].ArrivedAt <= _slots[non].ArrivedAt ? con : non;
     }
 
+    private void ThreadFree(int from, int to)
+    {
+        for (int i = to - 1; i >= from; i--)
+        {
+            _slots[i].Next = _freeHead;
+            _freeHead = i;
+        }
+    }
+
+    /// <summary>Doubles the slot array (and the index with it) when every slot is taken: amortised, and at most log2(capacity/4096) times.</summary>
+    private void GrowLocked()
+    {
+        int old = _slots.Length;
+        int size = (int)Math.Min(Capacity, 2L * old);
+        Array.Resize(ref _slots, size);
+        _index.EnsureCapacity(size);
+        ThreadFree(old, size);
+    }
+
     private void AddLocked(Key key, bool isNonConfirmable, long now)
     {
+        if (_freeHead == None)
+        {
+            GrowLocked();
+        }
+
         int i = _freeHead;
         ref Slot slot = ref _slots[i];
         _freeHead = slot.Next;

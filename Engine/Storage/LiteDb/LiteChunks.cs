@@ -14,7 +14,23 @@ internal static class LiteChunks
 
     public static void Write(LiteDatabase db, string collectionName, BsonDocument header, byte[] blob)
     {
+        var docs = Documents(header, blob);
+        LiteEventStore.InTransaction(db, () => Replace(db, collectionName, docs));
+    }
+
+    /// <summary>Replaces the blob inside a transaction the caller holds (so it commits with the caller's other writes).</summary>
+    public static void WriteInTransaction(LiteDatabase db, string collectionName, BsonDocument header, byte[] blob) =>
+        Replace(db, collectionName, Documents(header, blob));
+
+    private static void Replace(LiteDatabase db, string collectionName, List<BsonDocument> docs)
+    {
         var collection = db.GetCollection(collectionName);
+        collection.DeleteAll();
+        collection.InsertBulk(docs);
+    }
+
+    private static List<BsonDocument> Documents(BsonDocument header, byte[] blob)
+    {
         header["_id"] = 0;
         header["length"] = blob.Length;
         header["crc"] = (long)Crc32.Compute(blob);
@@ -25,11 +41,7 @@ internal static class LiteChunks
             docs.Add(new BsonDocument { ["_id"] = id, ["data"] = blob.AsSpan(at, Math.Min(ChunkBytes, blob.Length - at)).ToArray() });
         }
 
-        LiteEventStore.InTransaction(db, () =>
-        {
-            collection.DeleteAll();
-            collection.InsertBulk(docs);
-        });
+        return docs;
     }
 
     /// <summary>The header and the blob; null when none is stored; <see cref="InvalidDataException"/> saying why when damaged.</summary>

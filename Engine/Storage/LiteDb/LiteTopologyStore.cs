@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using LiteDB;
 using OpsConsole.Gis.GeoJson;
+using OpsConsole.Gis.Snapshot;
 using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Engine.Storage.LiteDb;
@@ -12,6 +13,8 @@ namespace OpsConsole.Engine.Storage.LiteDb;
 /// back through the same validating reader as a file import. Two collections take turns: a save
 /// writes the one not in force and flips the pointer in the same transaction, so the network it
 /// replaced stays stored as the previous one until the next save, and a roll-back is one flip back.
+/// Each collection has a compact snapshot of its network (<see cref="NetworkSnapshot"/>, chunked in
+/// <c>&lt;collection&gt;_snapshot</c>) written in the same transaction, which a restart loads instead of the GeoJSON.
 /// </summary>
 public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITopologyStore
 {
@@ -69,6 +72,7 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
             });
         }
 
+        var snapshot = NetworkSnapshot.Write(features);
         var meta = Meta();
         string target = meta is null ? FeaturesCollection : Other(CollectionOf(meta));
 
@@ -79,6 +83,7 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
             var col = db.GetCollection(target);
             col.DeleteAll();
             col.InsertBulk(docs, batchSize: 5000);
+            LiteChunks.WriteInTransaction(db, SnapshotOf(target), new BsonDocument { ["format"] = NetworkSnapshot.Version }, snapshot);
             var next = new BsonDocument
             {
                 ["_id"] = MetaId,
@@ -134,6 +139,51 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
     /// <summary>The stored network, or null when none was saved; invalid stored data reports its findings.</summary>
     public Task<TopologyImport?> LoadAsync(CancellationToken cancellationToken = default) =>
         Meta() is { } meta ? LoadAsync(CollectionOf(meta), cancellationToken) : Task.FromResult<TopologyImport?>(null);
+
+    /// <summary>
+    /// The network in force from its snapshot; when that is missing (stores written before snapshots), of another
+    /// format or damaged, from the stored GeoJSON, writing the snapshot again when that is valid.
+    /// </summary>
+    public async Task<StoredNetwork?> LoadNetworkAsync(CancellationToken cancellationToken = default)
+    {
+        if (Meta() is not { } meta)
+        {
+            return null;
+        }
+
+        string collection = CollectionOf(meta);
+        string problem;
+        try
+        {
+            if (LiteErrors.Guard(() => LiteChunks.Read(store.Database, SnapshotOf(collection), "network snapshot")) is var (_, blob))
+            {
+                return new StoredNetwork(NetworkSnapshot.ReadNetwork(blob), null, null);
+            }
+
+            problem = "no network snapshot stored";
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = ex.Message;
+        }
+
+        var import = await LoadAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (import is null || !import.IsValid)
+        {
+            return new StoredNetwork(null, import, problem);
+        }
+
+        var snapshot = NetworkSnapshot.Write(import.Features);
+        LiteErrors.Guard(() =>
+        {
+            if (CollectionOf(Meta()!) == collection)
+            {
+                LiteChunks.Write(store.Database, SnapshotOf(collection), new BsonDocument { ["format"] = NetworkSnapshot.Version }, snapshot);
+                store.Database.Checkpoint();
+            }
+        });
+        return new StoredNetwork(NetworkTopology.Build(import.Features, keepExtraProperties: false), import, problem);
+    }
 
     /// <summary>The previous network (<see cref="Previous"/>), or null when none is kept.</summary>
     public Task<TopologyImport?> LoadPreviousAsync(CancellationToken cancellationToken = default) =>
@@ -193,6 +243,8 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
 
     /// <summary>Stores written before the collections took turns have no pointer: the first one.</summary>
     private static string CollectionOf(BsonDocument meta) => meta["collection"].IsString ? meta["collection"].AsString : FeaturesCollection;
+
+    private static string SnapshotOf(string collection) => collection + "_snapshot";
 
     private static string Other(string collection) => collection == FeaturesCollection ? AlternateCollection : FeaturesCollection;
 

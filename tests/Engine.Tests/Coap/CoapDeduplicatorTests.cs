@@ -210,4 +210,26 @@ public class CoapDeduplicatorTests
         Assert.Equal(10_000, fresh);
         Assert.Equal(10_000, dedup.Count);
     }
+
+    [Fact]
+    public void Register_BeyondTheInitialSlots_GrowsOnDemand_UpToCapacity_AndRemembersEverything()
+    {
+        var dedup = new CoapDeduplicator(_time, capacity: 10_000);
+        Assert.Equal(CoapDeduplicator.InitialSlots, dedup.Allocated);
+
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.Equal(CoapDeduplicationResult.New, dedup.Register(i % 2 == 0 ? Meter : OtherMeter, CoapType.Confirmable, (ushort)(i / 2), out _));
+        }
+
+        Assert.Equal(10_000, dedup.Allocated);
+        for (int i = 0; i < 10_000; i++)
+        {
+            Assert.Equal(CoapDeduplicationResult.Ignore, dedup.Register(i % 2 == 0 ? Meter : OtherMeter, CoapType.Confirmable, (ushort)(i / 2), out _));
+        }
+
+        Assert.Equal(CoapDeduplicationResult.New, dedup.Register(Meter, CoapType.NonConfirmable, 60_000, out _)); // full: evicts the oldest
+        Assert.Equal(10_000, dedup.Count);
+        Assert.Equal(10_000, dedup.Allocated);
+    }
 }

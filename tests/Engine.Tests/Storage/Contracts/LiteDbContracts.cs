@@ -52,9 +52,24 @@ public sealed class LiteCounterStoreContractTests : CounterStoreContract
 
 public sealed class LiteTopologyStoreContractTests : TopologyStoreContract
 {
+    private LiteStore? _last;
+
     protected override (ITopologyStore Store, IDisposable Lifetime) OpenStore()
     {
-        var lite = new LiteStore(Folder);
+        var lite = _last = new LiteStore(Folder);
         return (new LiteTopologyStore(lite, TimeProvider.System), lite);
+    }
+
+    /// <summary>Flips a byte in the middle of the first snapshot chunk of the collection in force.</summary>
+    protected override void DamageSnapshot()
+    {
+        var lite = _last!;
+        var meta = lite.Database.GetCollection("topology_meta").FindById("current");
+        var chunks = lite.Database.GetCollection(meta["collection"].AsString + "_snapshot");
+        var chunk = chunks.FindById(1);
+        var data = chunk["data"].AsBinary;
+        data[data.Length / 2] ^= 0x5A;
+        chunk["data"] = data;
+        chunks.Update(chunk);
     }
 }

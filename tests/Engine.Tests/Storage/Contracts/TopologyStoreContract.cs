@@ -79,4 +79,60 @@ public abstract class TopologyStoreContract : StoreContract<ITopologyStore>
         await done.CancelAsync();
         await reader;
     }
+
+    /// <summary>Damages the stored snapshot of the network in force (as a failing disk or an older server would leave it).</summary>
+    protected abstract void DamageSnapshot();
+
+    [Fact]
+    public async Task LoadNetwork_AfterARestart_IsTheNetworkTheFeaturesBuild_FromTheSnapshot()
+    {
+        var store = Open();
+        Assert.Null(await store.LoadNetworkAsync());
+        var network = Network(6);
+        store.Save(network, "first.geojson");
+
+        var loaded = await Reopen().LoadNetworkAsync();
+
+        Assert.Null(loaded!.SnapshotProblem);
+        Assert.Null(loaded.Import);
+        var built = NetworkTopology.Build(network, keepExtraProperties: false);
+        Assert.Equal(built.Features.Select(f => f with { Geometry = null! }), loaded.Topology!.Features.Select(f => f with { Geometry = null! }));
+        Assert.Equal(built.Features.Select(f => f.Location), loaded.Topology.Features.Select(f => f.Location));
+        Assert.Equal(6, loaded.Topology.MeterCountBelow(0));
+    }
+
+    [Fact]
+    public async Task LoadNetwork_FollowsRollBack()
+    {
+        var store = Open();
+        store.Save(Network(2), "a");
+        store.Save(Network(4), "b");
+        Assert.Equal(4, (await store.LoadNetworkAsync())!.Topology!.MeterCount);
+
+        Assert.True(store.RollBack());
+
+        var loaded = await Reopen().LoadNetworkAsync();
+        Assert.Null(loaded!.SnapshotProblem);
+        Assert.Equal(2, loaded.Topology!.MeterCount);
+    }
+
+    [Fact]
+    public async Task LoadNetwork_DamagedSnapshot_FallsBackToTheStoredGeoJson_SaysWhy_AndRewritesIt()
+    {
+        var store = Open();
+        var network = Network(3);
+        store.Save(network, "a");
+        DamageSnapshot();
+
+        var fallback = await Reopen().LoadNetworkAsync();
+
+        Assert.NotNull(fallback!.SnapshotProblem);
+        Assert.True(fallback.Import!.IsValid);
+        Assert.Equal(network.Select(f => f.Id), fallback.Topology!.Features.Select(f => f.Id));
+        Assert.Equal(3, fallback.Topology.MeterCount);
+
+        var next = await Reopen().LoadNetworkAsync();
+        Assert.Null(next!.SnapshotProblem); // written again from the GeoJSON
+        Assert.Equal(network.Select(f => f.Id), next.Topology!.Features.Select(f => f.Id));
+    }
 }

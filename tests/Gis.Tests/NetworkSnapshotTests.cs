@@ -1,0 +1,108 @@
+using NetTopologySuite.Geometries;
+using OpsConsole.Gis.GeoJson;
+using OpsConsole.Gis.Snapshot;
+using OpsConsole.Gis.Topology;
+
+namespace OpsConsole.Gis.Tests;
+
+/// <summary>The compact network snapshot: a round trip gives the network the GeoJSON builds; anything damaged is refused saying why.</summary>
+public class NetworkSnapshotTests
+{
+    [Theory]
+    [InlineData("ckt24")]
+    [InlineData("ieee8500")]
+    public async Task RoundTrip_GivesTheLeanNetworkTheGeoJsonBuilds(string name)
+    {
+        var import = await TopologyGeoJsonReader.ReadFileAsync(name == "ckt24" ? TestData.Ckt24 : TestData.Ieee8500);
+        var built = NetworkTopology.Build(import.Features, keepExtraProperties: false);
+
+        var loaded = NetworkSnapshot.ReadNetwork(NetworkSnapshot.Write(import.Features));
+
+        Assert.Equal(built.Features.Count, loaded.Features.Count);
+        for (int k = 0; k < built.Features.Count; k++)
+        {
+            var (a, b) = (built.Features[k], loaded.Features[k]);
+            Assert.Equal(a with { Geometry = b.Geometry }, b); // every property but the geometry object itself
+            Assert.True(a.Geometry.EqualsExact(b.Geometry), a.Id);
+            Assert.Equal(a.Geometry.GetType(), b.Geometry.GetType());
+            Assert.Equal(a.Geometry.SRID, b.Geometry.SRID);
+        }
+
+        Assert.Equal(built.ElementCount, loaded.ElementCount);
+        for (int e = 0; e < built.ElementCount; e++)
+        {
+            Assert.Equal(built.ParentOf(e), loaded.ParentOf(e));
+            Assert.Equal(built.MeterCountBelow(e), loaded.MeterCountBelow(e));
+            Assert.Equal(built.TransformerCountBelow(e), loaded.TransformerCountBelow(e));
+        }
+
+        Assert.Equal(built.Bounds, loaded.Bounds);
+        Assert.Equal(built.ElementsIn(built.Bounds).Order(), loaded.ElementsIn(loaded.Bounds).Order());
+        var c = built.Bounds.Centre;
+        Assert.Equal(built.NearestTransformers(c.X, c.Y, 5), loaded.NearestTransformers(c.X, c.Y, 5));
+    }
+
+    [Fact]
+    public void RoundTrip_KeepsOptionalPropertiesAndTheirAbsence()
+    {
+        var factory = TopologyGeoJsonReader.Factory;
+        TopologyFeature[] features =
+        [
+            new() { Kind = ElementKind.Transformer, Id = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)), Kva = 25, Phase = "A", Name = "tx" },
+            new()
+            {
+                Kind = ElementKind.Meter, Id = "M", Parent = "T", Geometry = factory.CreatePoint(new Coordinate(1.5, 2.5)), Guid = Guid.NewGuid(),
+                SystemTitle = 0x4D4D4D0000BC614E, Critical = false, Address = "1 Main St — Ünit 2",
+            },
+            new() { Kind = ElementKind.Meter, Id = "N", Geometry = factory.CreatePoint(new Coordinate(-1, -2)), Critical = true },
+            new() { Kind = ElementKind.Device, Id = "D", Geometry = factory.CreatePoint(new Coordinate(0, 0)), DeviceType = DeviceType.Recloser },
+            new() { Kind = ElementKind.Line, Id = "L", Feeder = "F", Geometry = factory.CreateLineString([new(0, 0), new(1, 1), new(2, 0)]) },
+        ];
+
+        var read = NetworkSnapshot.Read(NetworkSnapshot.Write(features));
+
+        for (int k = 0; k < features.Length; k++)
+        {
+            Assert.Equal(features[k] with { Geometry = read[k].Geometry }, read[k]);
+            Assert.True(features[k].Geometry.EqualsExact(read[k].Geometry));
+        }
+    }
+
+    [Fact]
+    public void Read_AnyFlippedByte_IsAClearError()
+    {
+        var bytes = NetworkSnapshot.Write(SmallNetwork());
+        foreach (int at in new[] { 0, 9, 13, 20, NetworkSnapshot.HeaderBytes, bytes.Length / 2, bytes.Length - 1 })
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[at] ^= 0x5A;
+            Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(damaged));
+        }
+    }
+
+    [Fact]
+    public void Read_TruncatedOrOfAnotherVersion_SaysSo()
+    {
+        var bytes = NetworkSnapshot.Write(SmallNetwork());
+
+        var truncated = Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(bytes.AsSpan(0, bytes.Length - 3)));
+        Assert.Contains("truncated", truncated.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(bytes.AsSpan(0, 10)));
+        Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read([]));
+
+        var other = (byte[])bytes.Clone();
+        other[8] = NetworkSnapshot.Version + 1;
+        var version = Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(other));
+        Assert.Contains($"format {NetworkSnapshot.Version + 1}", version.Message, StringComparison.Ordinal);
+    }
+
+    private static TopologyFeature[] SmallNetwork()
+    {
+        var factory = TopologyGeoJsonReader.Factory;
+        return
+        [
+            new() { Kind = ElementKind.Transformer, Id = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)) },
+            new() { Kind = ElementKind.Meter, Id = "M", Parent = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)), Guid = Guid.NewGuid(), SystemTitle = 7 },
+        ];
+    }
+}
