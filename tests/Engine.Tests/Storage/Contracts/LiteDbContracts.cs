@@ -58,3 +58,12 @@ public sealed class LiteTopologyStoreContractTests : TopologyStoreContract
         return (new LiteTopologyStore(lite, TimeProvider.System), lite);
     }
 }
+
+public sealed class LiteMeterLinkStoreContractTests : MeterLinkStoreContract
+{
+    protected override (IMeterLinkStore Store, IDisposable Lifetime) OpenStore()
+    {
+        var lite = new LiteStore(Folder);
+        return (new LiteMeterLinkStore(lite), lite);
+    }
+}
