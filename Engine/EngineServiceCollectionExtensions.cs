@@ -30,6 +30,7 @@ public static class EngineServiceCollectionExtensions
         AddValidated<ValidationOptions, ValidationOptionsValidator>(services, ValidationOptions.Section);
         AddValidated<CorrelationOptions, CorrelationOptionsValidator>(services, CorrelationOptions.Section);
         AddValidated<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.Section);
+        AddValidated<MeterClientOptions, MeterClientOptionsValidator>(services, MeterClientOptions.Section);
 
         // The folder's lock first: nothing opens the database or the journal while another process holds it.
         services.AddSingleton(sp => DataFolderLock.Acquire(OptionPaths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path)));
@@ -86,6 +87,7 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<EventIndexer>();
         services.AddSingleton<JournalWriter>();
         services.AddSingleton<UdpIngestService>();
+        services.AddSingleton<Ami.MeterClient>(); // its own socket, opened on first use (wire-format.md §6)
         services.AddHostedService(sp => sp.GetRequiredService<UdpIngestService>()); // after the network is loaded
     }
 

@@ -32,6 +32,19 @@ public interface IOutageBoardSource
 
     /// <summary>Admin only: maps an Unknown outage's meter to a transformer.</summary>
     Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId);
+
+    /// <summary>Asks these meters now whether they have power (any role; api.md <c>GET /api/power-status</c>).</summary>
+    Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user) =>
+        Task.FromResult(PowerCheckResult.Fail("Checking power is not available here."));
+}
+
+/// <summary>One meter's live answer: <c>on</c>, <c>off</c>, <c>comm-failure</c> or <c>unknown</c>.</summary>
+public sealed record MeterPower(string Meter, string Status, long? UptimeS, long? VoltageMv, DateTimeOffset At);
+
+/// <summary>The answers of a power check, or why there are none.</summary>
+public sealed record PowerCheckResult(bool Succeeded, string? Error, IReadOnlyList<MeterPower> Meters)
+{
+    public static PowerCheckResult Fail(string error) => new(false, error, []);
 }
 
 /// <summary>One open outage as a row of the board.</summary>

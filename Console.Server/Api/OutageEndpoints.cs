@@ -81,6 +81,19 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
+        endpoints.MapGet("/api/power-status", async (string? meters, string? transformer, string? device, PowerStatusQueries power, ActorResolver actors, HttpContext http, CancellationToken ct) =>
+            {
+                // Asks each meter now (wire-format.md §6): bounded by MeterClient:MaxConcurrency and MeterClient:RequestTimeoutMs.
+                var result = await power.CheckAsync(actors.Of(http), meters, transformer, device, ct);
+                return result.Status switch
+                {
+                    CommandStatus.Done => Results.Json(result.Value!.Select(r => new { meter = r.Meter, status = r.Status, uptimeS = r.UptimeS, voltageMv = r.VoltageMv, at = r.At.UtcDateTime })),
+                    CommandStatus.Forbidden or CommandStatus.SessionEnded => TopologyEndpoints.Refusal(result),
+                    _ => ApiJson.FieldProblem(result.Field ?? "meters", result.Error ?? "bad request"),
+                };
+            })
+            .RequireAuthorization(Roles.ReadPolicy);
+
         endpoints.MapPut("/api/meters/{id}/parent", async (string id, ParentBody? body, MeterCommands meters, ActorResolver actors, HttpContext http, CancellationToken ct) =>
             {
                 var tx = body?.Transformer ?? "";

@@ -25,4 +25,6 @@ public sealed class CircuitOutageBoardSource(OutageBoardSource board, CircuitRem
     public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason) => board.RestoreAsync(id, user, reason, remote.Value);
 
     public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) => board.RemapAsync(meterId, user, transformerId, remote.Value);
+
+    public Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user) => board.CheckPowerAsync(meterIds, user, remote.Value);
 }

@@ -35,6 +35,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private readonly OutageQueries _queries;
     private readonly OutageCommands _outages;
     private readonly MeterCommands _meters;
+    private readonly PowerStatusQueries _power;
     private readonly OutageUpdates _updates;
     private readonly ActorResolver _actors;
     private readonly IngestStats _stats;
@@ -51,9 +52,10 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private readonly OpsConsole.Engine.Topology.TopologyState _network;
 
     public OutageBoardSource(OutageQueries queries, OutageCommands outages, MeterCommands meters, OutageUpdates updates, ActorResolver actors,
-        IngestStats stats, TimeProvider time, OpsConsole.Engine.Topology.TopologyState network)
+        IngestStats stats, TimeProvider time, OpsConsole.Engine.Topology.TopologyState network, PowerStatusQueries power)
     {
         _network = network;
+        _power = power;
         _queries = queries;
         _outages = outages;
         _meters = meters;
@@ -263,6 +265,16 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     {
         var o = v.Outage;
         return new OutageRow(o.Id, Level(o.Level), o.DeviceId, v.DeviceName, v.Feeder, State(o.State), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
+    }
+
+    /// <summary>The outage detail's "Check power": the same query as <c>GET /api/power-status?meters=…</c>.</summary>
+    public async Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user, string? remoteAddress)
+    {
+        ArgumentNullException.ThrowIfNull(meterIds);
+        var result = await _power.CheckAsync(_actors.Of(user, remoteAddress), string.Join(',', meterIds), null, null).ConfigureAwait(false);
+        return result.Succeeded
+            ? new PowerCheckResult(true, null, [.. result.Value!.Select(p => new MeterPower(p.Meter, p.Status, p.UptimeS, p.VoltageMv, p.At))])
+            : PowerCheckResult.Fail(result.Error ?? "The power check failed.");
     }
 
     private static BoardActionResult Board(CommandResult<Outage> result) =>

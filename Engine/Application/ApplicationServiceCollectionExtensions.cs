@@ -20,6 +20,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<OutageQueries>();
         services.AddSingleton<MeterCommands>();
         services.AddSingleton<MeterQueries>();
+        services.AddSingleton<PowerStatusQueries>();
         services.AddSingleton<TopologyCommands>();
         services.AddSingleton<UserCommands>();
         services.AddSingleton<OutageUpdates>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace OpsConsole.Engine.Configuration;
 
 /// <summary><c>Hes:*</c> — the CoAP/UDP listener (api.md).</summary>
@@ -28,6 +29,30 @@ public sealed class SecurityOptions
     /// <c>data/keys/master.key</c> where an earlier install keeps it (<c>MasterKeyLocation</c>).
     /// </summary>
     public string MasterKeyFile { get; set; } = "";
+
+    /// <summary>The head-end's DLMS system title in its requests to meters (wire-format.md §6), 16 hex digits.</summary>
+    public string HeadEndSystemTitle { get; set; } = "4F50534845000001";
+
+    /// <summary><see cref="HeadEndSystemTitle"/> as a number (valid once the options are validated).</summary>
+    public ulong HeadEndSystemTitleValue => ulong.Parse(HeadEndSystemTitle, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+}
+
+/// <summary><c>MeterClient:*</c>: how the head-end asks meters (wire-format.md §6).</summary>
+public sealed class MeterClientOptions
+{
+    public const string Section = "MeterClient";
+
+    /// <summary>At most this many meters are asked at once, over every caller.</summary>
+    public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>RFC 7252 ACK_TIMEOUT in milliseconds (the first wait is random in [1, 1.5] times this, doubled each retransmission).</summary>
+    public int AckTimeoutMs { get; set; } = 2000;
+
+    /// <summary>RFC 7252 MAX_RETRANSMIT: retransmissions of a request before it is no answer.</summary>
+    public int MaxRetransmit { get; set; } = 2;
+
+    /// <summary>A request is no answer after this long whatever the retransmissions left (also bounds the wait for a free slot).</summary>
+    public int RequestTimeoutMs { get; set; } = 20_000;
 }
 
 /// <summary><c>Topology:*</c>.</summary>

@@ -38,10 +38,49 @@ internal sealed class HesOptionsValidator : IValidateOptions<HesOptions>
 
 internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
 {
-    public ValidateOptionsResult Validate(string? name, SecurityOptions options) =>
-        options.MasterKeyFile.Length == 0 || OptionPaths.IsUsablePath(options.MasterKeyFile)
-            ? ValidateOptionsResult.Success // empty: the default under Storage:Path (MasterKeyLocation)
-            : ValidateOptionsResult.Fail($"Security:MasterKeyFile = '{options.MasterKeyFile}': must be a file path");
+    public ValidateOptionsResult Validate(string? name, SecurityOptions options)
+    {
+        if (!(options.MasterKeyFile.Length == 0 || OptionPaths.IsUsablePath(options.MasterKeyFile)))
+        {
+            return ValidateOptionsResult.Fail($"Security:MasterKeyFile = '{options.MasterKeyFile}': must be a file path"); // empty: the default under Storage:Path (MasterKeyLocation)
+        }
+
+        if (options.HeadEndSystemTitle is not { Length: 16 } title || !ulong.TryParse(title, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out _))
+        {
+            return ValidateOptionsResult.Fail($"Security:HeadEndSystemTitle = '{options.HeadEndSystemTitle}': must be 16 hex digits (8 bytes), e.g. 4F50534845000001");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}
+
+internal sealed class MeterClientOptionsValidator : IValidateOptions<MeterClientOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MeterClientOptions o)
+    {
+        var errors = new List<string>();
+        if (o.MaxConcurrency is < 1 or > 10_000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MeterClient:MaxConcurrency = {o.MaxConcurrency}: must be from 1 to 10000 (meters asked at once)"));
+        }
+
+        if (o.AckTimeoutMs is < 10 or > 60_000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MeterClient:AckTimeoutMs = {o.AckTimeoutMs}: must be from 10 to 60000 ms"));
+        }
+
+        if (o.MaxRetransmit is < 0 or > 10)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MeterClient:MaxRetransmit = {o.MaxRetransmit}: must be from 0 to 10"));
+        }
+
+        if (o.RequestTimeoutMs is < 10 or > 600_000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"MeterClient:RequestTimeoutMs = {o.RequestTimeoutMs}: must be from 10 to 600000 ms"));
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
 }
 
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>

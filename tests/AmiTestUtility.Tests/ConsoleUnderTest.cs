@@ -37,13 +37,13 @@ internal sealed class ConsoleUnderTest : IAsyncDisposable
 
     public static string Ckt24 => MeterNetwork.ResolveTopology(null, "test");
 
-    public static async Task<ConsoleUnderTest> StartAsync()
+    public static async Task<ConsoleUnderTest> StartAsync(params string[] extra)
     {
         var folder = Path.Combine(Path.GetTempPath(), "opsconsole-tests", "ami-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var app = ConsoleHost.Build(["--urls=http://127.0.0.1:0", $"--Storage:Path={Path.Combine(folder, "db")}", "--Hes:Port=0",
             $"--Security:MasterKeyFile={Path.Combine(folder, "keys", "master.key")}", $"--Topology:File={Ckt24}",
-            $"--Correlation:WindowMs={WindowMs}", $"--Api:Keys:0:Key={ApiKey}", "--Api:Keys:0:Role=dispatcher", "--Hes:WarmupMs=0", "--Correlation:WarmupMs=0"]);
+            $"--Correlation:WindowMs={WindowMs}", $"--Api:Keys:0:Key={ApiKey}", "--Api:Keys:0:Role=dispatcher", "--Hes:WarmupMs=0", "--Correlation:WarmupMs=0", .. extra]);
         await app.StartAsync();
         return new ConsoleUnderTest(folder, app);
     }

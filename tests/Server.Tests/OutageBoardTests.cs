@@ -115,6 +115,35 @@ public sealed class OutageBoardTests : IAsyncLifetime
     }
 
     [Fact]
+    public void CheckPower_AsADispatcher_AsksEveryMeterOfTheOutage_AndShowsEachAnswer()
+    {
+        var cut = RenderAs("dispatcher");
+        OpenRow(cut, 1);
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Check power", StringComparison.Ordinal)).Click();
+
+        var table = cut.WaitForElement("[aria-label='Power check']");
+        Assert.Equal(["check power M-O-2-1,M-O-2-2 by dana"], _board.Calls);
+        var rows = table.QuerySelectorAll("tr").Select(r => r.TextContent).ToList();
+        Assert.Contains(rows, r => r.Contains("M-O-2-1", StringComparison.Ordinal) && r.Contains("on", StringComparison.Ordinal) && r.Contains("239.1 V", StringComparison.Ordinal) && r.Contains("2 h 0 min", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("M-O-2-2", StringComparison.Ordinal) && r.Contains("comm-failure", StringComparison.Ordinal));
+        Assert.Contains("1 of 2 on", cut.Find("[aria-label='Outage details']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckPower_Refused_ShowsWhy()
+    {
+        _board.Refuse = "Your session has ended: sign in again.";
+        var cut = RenderAs("dispatcher");
+        OpenRow(cut, 1);
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Check power", StringComparison.Ordinal)).Click();
+
+        Assert.Contains("session has ended", cut.WaitForElement("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[aria-label='Power check']"));
+    }
+
+    [Fact]
     public void Dispatch_WithCrew_CallsTheSourceAsTheSignedInUser()
     {
         var cut = RenderAs("dispatcher");
@@ -326,5 +355,17 @@ public sealed class OutageBoardTests : IAsyncLifetime
         public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason) => Record($"restore {id}: {reason}", user);
 
         public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) => Record($"remap {meterId} to {transformerId}", user);
+
+        public Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user)
+        {
+            if (Refuse is not null)
+            {
+                return Task.FromResult(PowerCheckResult.Fail(Refuse));
+            }
+
+            Calls.Add($"check power {string.Join(',', meterIds)} by {user.Identity?.Name}");
+            return Task.FromResult(new PowerCheckResult(true, null,
+                [.. meterIds.Select((m, i) => new MeterPower(m, i == 0 ? "on" : "comm-failure", i == 0 ? 7200 : null, i == 0 ? 239_100 : null, Now))]));
+        }
     }
 }

@@ -22,6 +22,7 @@ public static class LiteDbStorageExtensions
         services.AddSingleton<IRevokedSessionStore, LiteRevokedSessionStore>();
         services.AddSingleton<ITopologyStore, LiteTopologyStore>();
         services.AddSingleton<ICounterStore, LiteCounterStore>();
+        services.AddSingleton<IMeterLinkStore, LiteMeterLinkStore>();
         return services;
     }
 }

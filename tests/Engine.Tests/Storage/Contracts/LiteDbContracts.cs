@@ -73,3 +73,12 @@ public sealed class LiteTopologyStoreContractTests : TopologyStoreContract
         chunks.Update(chunk);
     }
 }
+
+public sealed class LiteMeterLinkStoreContractTests : MeterLinkStoreContract
+{
+    protected override (IMeterLinkStore Store, IDisposable Lifetime) OpenStore()
+    {
+        var lite = new LiteStore(Folder);
+        return (new LiteMeterLinkStore(lite), lite);
+    }
+}
