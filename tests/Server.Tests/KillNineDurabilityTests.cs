@@ -121,7 +121,12 @@ public sealed partial class KillNineDurabilityTests : IDisposable
             return found.Task.WaitAsync(timeout);
         }
 
-        public void KillNine() => _process.Kill(entireProcessTree: true); // SIGKILL: no shutdown code runs
+        /// <summary>SIGKILL (no shutdown code runs), returning once the process is gone: until then it still holds the data folder's lock.</summary>
+        public void KillNine()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
 
         /// <summary>
         /// SIGSTOP, returning once every thread of the server has stopped: wherever it was (mid-batch,
