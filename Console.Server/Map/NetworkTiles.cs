@@ -114,6 +114,18 @@ public sealed class TileIndex
     private readonly double[] _lineBox; // minX, minY, maxX, maxY per line, mercator
     private readonly ConcurrentDictionary<long, byte[]> _rendered = new();
 
+    /// <summary>The envelope of a line's x, y pairs (an empty envelope for none).</summary>
+    private static Envelope Envelope2D(ReadOnlySpan<double> xy)
+    {
+        var env = new Envelope();
+        for (int i = 0; i + 1 < xy.Length; i += 2)
+        {
+            env.ExpandToInclude(xy[i], xy[i + 1]);
+        }
+
+        return env;
+    }
+
     public TileIndex(NetworkTopology topology)
     {
         _t = topology;
@@ -122,7 +134,7 @@ public sealed class TileIndex
         double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
         for (int l = 0; l < lines.Count; l++)
         {
-            var env = lines[l].Geometry.EnvelopeInternal;
+            var env = Envelope2D(lines[l].LineCoordinates);
             double ax = WebMercator.X(env.MinX), bx = WebMercator.X(env.MaxX), ay = WebMercator.Y(env.MaxY), by = WebMercator.Y(env.MinY);
             _lineBox[4 * l] = ax;
             _lineBox[(4 * l) + 1] = ay;
@@ -139,9 +151,9 @@ public sealed class TileIndex
         var py = new double[n];
         for (int e = 0; e < n; e++)
         {
-            var c = topology[e].Location;
-            px[e] = WebMercator.X(c.X);
-            py[e] = WebMercator.Y(c.Y);
+            topology[e].TryGetPoint(out double lon, out double lat);
+            px[e] = WebMercator.X(lon);
+            py[e] = WebMercator.Y(lat);
             minX = Math.Min(minX, px[e]);
             minY = Math.Min(minY, py[e]);
             maxX = Math.Max(maxX, px[e]);
@@ -212,13 +224,13 @@ public sealed class TileIndex
             var ids = new List<int>();
             foreach (int l in _lines.Candidates(lc, _lineBox, ax, ay, bx, by))
             {
-                var seq = ((LineString)_t.Lines[l].Geometry).CoordinateSequence;
+                var xy = _t.Lines[l].LineCoordinates;
                 int start = points.Count;
                 double lastX = double.NaN, lastY = double.NaN;
-                for (int i = 0; i < seq.Count; i++)
+                for (int i = 0; i + 1 < xy.Length; i += 2)
                 {
-                    double qx = Math.Round(((WebMercator.X(seq.GetX(i)) * scale) - ox) * 2) / 2;
-                    double qy = Math.Round(((WebMercator.Y(seq.GetY(i)) * scale) - oy) * 2) / 2;
+                    double qx = Math.Round(((WebMercator.X(xy[i]) * scale) - ox) * 2) / 2;
+                    double qy = Math.Round(((WebMercator.Y(xy[i + 1]) * scale) - oy) * 2) / 2;
                     if (qx != lastX || qy != lastY)
                     {
                         points.Add(qx);

@@ -11,7 +11,14 @@ public sealed record StoredNetworkInfo(string Source, int Features, DateTime Sav
 /// format or damaged (<see cref="SnapshotProblem"/> says which), rebuilt from the stored GeoJSON (<see cref="Import"/>,
 /// whose findings apply; <see cref="Topology"/> is null when it is invalid).
 /// </summary>
-public sealed record StoredNetwork(NetworkTopology? Topology, TopologyImport? Import, string? SnapshotProblem);
+public sealed record StoredNetwork(NetworkTopology? Topology, TopologyImport? Import, string? SnapshotProblem)
+{
+    /// <summary>Time spent reading the stored bytes (snapshot or GeoJSON), for the start-up log.</summary>
+    public TimeSpan ReadTime { get; init; }
+
+    /// <summary>Time spent decoding them and building the network's index, for the start-up log.</summary>
+    public TimeSpan BuildTime { get; init; }
+}
 
 /// <summary>
 /// The network in force and the one before it. Contract (TopologyStoreContract): <see cref="Save"/> replaces the

@@ -47,6 +47,7 @@ public sealed partial class TopologyBootstrapper(
 
             topology = stored.Topology;
             source = (store.StoredSource() ?? "store") + (stored.SnapshotProblem is null ? " (snapshot)" : " (stored GeoJSON)");
+            LogStoreRead(logger, stored.ReadTime.TotalMilliseconds, stored.BuildTime.TotalMilliseconds);
         }
         else
         {
@@ -116,6 +117,9 @@ public sealed partial class TopologyBootstrapper(
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Network stored: {Features} features and their snapshot in {ElapsedMs:F0} ms")]
     private static partial void LogStored(ILogger logger, int features, double elapsedMs);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Network read from the store in {ReadMs:F0} ms, decoded and indexed in {BuildMs:F0} ms")]
+    private static partial void LogStoreRead(ILogger logger, double readMs, double buildMs);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Network: {Finding}")]
     private static partial void LogFinding(ILogger logger, string finding);

@@ -15,7 +15,7 @@ namespace OpsConsole.Gis.GeoJson;
 public static class TopologyGeoJsonReader
 {
     /// <summary>Longitude/latitude factory; packed sequences keep a million points small.</summary>
-    public static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326, PackedCoordinateSequenceFactory.DoubleFactory);
+    public static readonly GeometryFactory Factory = GeometryFactories.Default;
 
     private const int InitialBufferSize = 64 * 1024;
 

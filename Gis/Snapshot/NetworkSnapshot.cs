@@ -17,7 +17,7 @@ namespace OpsConsole.Gis.Snapshot;
 public static class NetworkSnapshot
 {
     /// <summary>The format written; a reader refuses any other (an old snapshot is rebuilt from GeoJSON).</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const int HeaderBytes = 52;
 
@@ -41,6 +41,28 @@ public static class NetworkSnapshot
     public static byte[] Write(IReadOnlyList<TopologyFeature> features)
     {
         ArgumentNullException.ThrowIfNull(features);
+
+        // Parent, feeder and phase are references: to a feature's id (the reader then shares that id's string, as the
+        // built network does anyway) or to a small table of the other values (phases, dangling parents).
+        var idIndex = new Dictionary<string, int>(features.Count, StringComparer.Ordinal);
+        for (int k = 0; k < features.Count; k++)
+        {
+            idIndex.TryAdd(features[k].Id, k);
+        }
+
+        var table = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Ref(string value) =>
+            idIndex.TryGetValue(value, out int k) ? k : features.Count + (table.TryGetValue(value, out int t) ? t : table[value] = table.Count);
+
+        var refs = new int[features.Count * 3];
+        for (int k = 0; k < features.Count; k++)
+        {
+            var f = features[k];
+            refs[3 * k] = f.Parent is null ? -1 : Ref(f.Parent);
+            refs[(3 * k) + 1] = f.Phase is null ? -1 : Ref(f.Phase);
+            refs[(3 * k) + 2] = f.Feeder is null ? -1 : Ref(f.Feeder);
+        }
+
         using var ms = new MemoryStream(capacity: 64 + (features.Count * 96));
         ms.Write(new byte[HeaderBytes]);
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
@@ -48,7 +70,18 @@ public static class NetworkSnapshot
             w.Write(features.Count);
             foreach (var f in features)
             {
-                WriteFeature(w, f);
+                w.Write(f.Id);
+            }
+
+            w.Write(table.Count);
+            foreach (var value in table.OrderBy(e => e.Value).Select(e => e.Key))
+            {
+                w.Write(value);
+            }
+
+            for (int k = 0; k < features.Count; k++)
+            {
+                WriteFeature(w, features[k], refs.AsSpan(3 * k, 3));
             }
         }
 
@@ -92,9 +125,9 @@ public static class NetworkSnapshot
 
         try
         {
-            return ReadPayload(payload.ToArray());
+            return ReadPayload(payload);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or FormatException or OverflowException)
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
         {
             throw new InvalidDataException("network snapshot unreadable although its checksum matches: " + ex.Message, ex);
         }
@@ -103,7 +136,7 @@ public static class NetworkSnapshot
     /// <summary>Reads a snapshot and builds the lean network from it.</summary>
     public static NetworkTopology ReadNetwork(ReadOnlySpan<byte> snapshot) => NetworkTopology.Build(Read(snapshot), keepExtraProperties: false);
 
-    private static void WriteFeature(BinaryWriter w, TopologyFeature f)
+    private static void WriteFeature(BinaryWriter w, TopologyFeature f, ReadOnlySpan<int> refs)
     {
         var has = Has.None;
         has |= f.Parent is not null ? Has.Parent : 0;
@@ -117,8 +150,11 @@ public static class NetworkSnapshot
         w.Write((byte)f.Kind);
         w.Write((byte)has);
         w.Write((byte)f.DeviceType);
-        w.Write(f.Id);
-        WriteIf(w, f.Parent);
+        if (refs[0] >= 0)
+        {
+            w.Write7BitEncodedInt(refs[0]);
+        }
+
         WriteIf(w, f.Name);
         WriteIf(w, f.Address);
         if (f.Kva is { } kva)
@@ -126,8 +162,16 @@ public static class NetworkSnapshot
             w.Write(kva);
         }
 
-        WriteIf(w, f.Phase);
-        WriteIf(w, f.Feeder);
+        if (refs[1] >= 0)
+        {
+            w.Write7BitEncodedInt(refs[1]);
+        }
+
+        if (refs[2] >= 0)
+        {
+            w.Write7BitEncodedInt(refs[2]);
+        }
+
         if (f.Kind == ElementKind.Meter)
         {
             Span<byte> guid = stackalloc byte[16];
@@ -136,26 +180,25 @@ public static class NetworkSnapshot
             w.Write(f.SystemTitle);
         }
 
-        if (f.Geometry is Point p)
+        if (f.TryGetPoint(out double x, out double y))
         {
             w.Write((byte)0);
-            w.Write(p.X);
-            w.Write(p.Y);
+            w.Write(x);
+            w.Write(y);
         }
-        else if (f.Geometry is LineString line)
+        else if (f.Geometry is LineString)
         {
-            var seq = line.CoordinateSequence;
+            var xy = f.LineCoordinates;
             w.Write((byte)1);
-            w.Write(seq.Count);
-            for (int i = 0; i < seq.Count; i++)
+            w.Write(xy.Length / 2);
+            foreach (double v in xy)
             {
-                w.Write(seq.GetX(i));
-                w.Write(seq.GetY(i));
+                w.Write(v);
             }
         }
         else
         {
-            throw new ArgumentException($"feature '{f.Id}': a {f.Geometry.GeometryType} has no place in a network snapshot", nameof(f));
+            throw new ArgumentException($"feature '{f.Id}': a {f.Geometry?.GeometryType ?? "missing geometry"} has no place in a network snapshot", nameof(f));
         }
     }
 
@@ -167,66 +210,91 @@ public static class NetworkSnapshot
         }
     }
 
-    private static TopologyFeature[] ReadPayload(byte[] payload)
+    private static TopologyFeature[] ReadPayload(ReadOnlySpan<byte> payload)
     {
-        using var r = new BinaryReader(new MemoryStream(payload, writable: false), Encoding.UTF8);
-        int count = r.ReadInt32();
+        var r = new SpanReader(payload);
+        int count = r.Int32();
         if (count < 0 || count > payload.Length / 8)
         {
             throw new FormatException($"feature count {count} does not fit in {payload.Length} bytes");
         }
 
-        var factory = TopologyGeoJsonReader.Factory;
-        var features = new TopologyFeature[count];
-        Span<byte> guid = stackalloc byte[16];
+        var ids = new string[count];
         for (int k = 0; k < count; k++)
         {
-            var kind = (ElementKind)r.ReadByte();
-            var has = (Has)r.ReadByte();
-            var deviceType = (DeviceType)r.ReadByte();
+            ids[k] = r.String();
+        }
+
+        int tableCount = r.Int32();
+        if (tableCount < 0 || tableCount > payload.Length)
+        {
+            throw new FormatException($"string table of {tableCount}");
+        }
+
+        var table = new string[tableCount];
+        for (int t = 0; t < tableCount; t++)
+        {
+            table[t] = r.String();
+        }
+
+        string Ref(ref SpanReader r)
+        {
+            int v = r.Varint();
+            return v < count ? ids[v] : table[v - count];
+        }
+
+        var features = new TopologyFeature[count];
+        for (int k = 0; k < count; k++)
+        {
+            var kind = (ElementKind)r.Byte();
+            var has = (Has)r.Byte();
+            var deviceType = (DeviceType)r.Byte();
             if (kind > ElementKind.Line)
             {
                 throw new FormatException($"feature {k}: kind {(byte)kind}");
             }
 
-            string id = r.ReadString();
-            string? parent = has.HasFlag(Has.Parent) ? r.ReadString() : null;
-            string? name = has.HasFlag(Has.Name) ? r.ReadString() : null;
-            string? address = has.HasFlag(Has.Address) ? r.ReadString() : null;
-            double? kva = has.HasFlag(Has.Kva) ? r.ReadDouble() : null;
-            string? phase = has.HasFlag(Has.Phase) ? r.ReadString() : null;
-            string? feeder = has.HasFlag(Has.Feeder) ? r.ReadString() : null;
+            string? parent = has.HasFlag(Has.Parent) ? Ref(ref r) : null;
+            string? name = has.HasFlag(Has.Name) ? r.String() : null;
+            string? address = has.HasFlag(Has.Address) ? r.String() : null;
+            double? kva = has.HasFlag(Has.Kva) ? r.Double() : null;
+            string? phase = has.HasFlag(Has.Phase) ? Ref(ref r) : null;
+            string? feeder = has.HasFlag(Has.Feeder) ? Ref(ref r) : null;
             Guid g = Guid.Empty;
             ulong systemTitle = 0;
             if (kind == ElementKind.Meter)
             {
-                r.BaseStream.ReadExactly(guid);
-                g = new Guid(guid);
-                systemTitle = r.ReadUInt64();
+                g = new Guid(r.Bytes(16));
+                systemTitle = r.UInt64();
             }
 
-            Geometry geometry;
-            byte shape = r.ReadByte();
+            byte shape = r.Byte();
+            double x = 0, y = 0;
+            LineCoordinates2D? line = null;
             if (shape == 0)
             {
-                geometry = factory.CreatePoint(new Coordinate(r.ReadDouble(), r.ReadDouble()));
+                x = r.Double();
+                y = r.Double();
             }
             else if (shape == 1)
             {
-                int n = r.ReadInt32();
-                if (n < 0 || n > (payload.Length - r.BaseStream.Position) / 16)
+                int n = r.Int32();
+                if (n < 0 || n > r.Remaining / 16)
                 {
                     throw new FormatException($"feature {k}: {n} points");
                 }
 
-                var seq = factory.CoordinateSequenceFactory.Create(n, 2, 0);
-                for (int i = 0; i < n; i++)
+                var xy = new double[2 * n];
+                r.Bytes(16 * n).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(xy.AsSpan()));
+                if (!BitConverter.IsLittleEndian)
                 {
-                    seq.SetX(i, r.ReadDouble());
-                    seq.SetY(i, r.ReadDouble());
+                    for (int i = 0; i < xy.Length; i++)
+                    {
+                        xy[i] = BitConverter.Int64BitsToDouble(BinaryPrimitives.ReverseEndianness(BitConverter.DoubleToInt64Bits(xy[i])));
+                    }
                 }
 
-                geometry = factory.CreateLineString(seq);
+                line = new LineCoordinates2D(xy);
             }
             else
             {
@@ -236,9 +304,10 @@ public static class NetworkSnapshot
             features[k] = new TopologyFeature
             {
                 Kind = kind,
-                Id = id,
+                Id = ids[k],
+                Geometry = null!,
+                Shape = (x, y, line),
                 Parent = parent,
-                Geometry = geometry,
                 Name = name,
                 Guid = g,
                 SystemTitle = systemTitle,
@@ -251,11 +320,62 @@ public static class NetworkSnapshot
             };
         }
 
-        if (r.BaseStream.Position != payload.Length)
+        if (r.Remaining != 0)
         {
-            throw new FormatException($"{payload.Length - r.BaseStream.Position} bytes after the last feature");
+            throw new FormatException($"{r.Remaining} bytes after the last feature");
         }
 
         return features;
+    }
+
+    /// <summary>Reads what <see cref="BinaryWriter"/> wrote (little-endian, 7-bit length-prefixed UTF-8), from a span: no copy of the payload.</summary>
+    private ref struct SpanReader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _at;
+
+        public readonly int Remaining => _data.Length - _at;
+
+        public ReadOnlySpan<byte> Bytes(int n)
+        {
+            if (n < 0 || n > Remaining)
+            {
+                throw new EndOfStreamException($"{n} bytes wanted at {_at}, {Remaining} left");
+            }
+
+            var s = _data.Slice(_at, n);
+            _at += n;
+            return s;
+        }
+
+        public byte Byte() => Bytes(1)[0];
+
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
+
+        public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8));
+
+        public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Bytes(8));
+
+        public int Varint()
+        {
+            uint result = 0;
+            for (int shift = 0; shift < 35; shift += 7)
+            {
+                byte b = Byte();
+                result |= (uint)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return (int)result;
+                }
+            }
+
+            throw new FormatException("7-bit encoded int longer than 5 bytes");
+        }
+
+        public string String()
+        {
+            int length = Varint();
+            return length < 0 ? throw new FormatException($"string of length {length}") : Encoding.UTF8.GetString(Bytes(length));
+        }
     }
 }

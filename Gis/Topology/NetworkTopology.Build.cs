@@ -132,23 +132,26 @@ public sealed partial class NetworkTopology
         var bounds = new Envelope();
         foreach (var f in _elements)
         {
-            var p = (Point)f.Geometry;
-            bounds.ExpandToInclude(p.X, p.Y);
+            f.TryGetPoint(out double x, out double y);
+            bounds.ExpandToInclude(x, y);
         }
 
         foreach (var f in _lines)
         {
-            var seq = ((LineString)f.Geometry).CoordinateSequence;
-            for (int i = 0; i < seq.Count; i++)
+            var xy = f.LineCoordinates;
+            for (int i = 0; i + 1 < xy.Length; i += 2)
             {
-                bounds.ExpandToInclude(seq.GetX(i), seq.GetY(i));
+                bounds.ExpandToInclude(xy[i], xy[i + 1]);
             }
         }
 
         Bounds = bounds;
         _lonScale = bounds.IsNull ? 1 : Math.Cos(bounds.Centre.Y * Math.PI / 180);
-        _points = BuildPointIndex();
-        _transformers = BuildTransformerIndex();
+
+        // The spatial indexes are made at their first use, not at every start: a restart of a million-meter
+        // network would otherwise build two STR-trees (about 150 MB) that only a few admin look-ups need.
+        _points = new Lazy<STRtree<int>>(BuildPointIndex, LazyThreadSafetyMode.ExecutionAndPublication);
+        _transformers = new Lazy<STRtree<int>>(BuildTransformerIndex, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -204,8 +207,8 @@ public sealed partial class NetworkTopology
         var tree = new STRtree<int>();
         for (int i = 0; i < _elements.Length; i++)
         {
-            var p = (Point)_elements[i].Geometry;
-            tree.Insert(new Envelope(p.X, p.X, p.Y, p.Y), i);
+            _elements[i].TryGetPoint(out double x, out double y);
+            tree.Insert(new Envelope(x, x, y, y), i);
         }
 
         tree.Build();

@@ -5,19 +5,19 @@ namespace OpsConsole.Gis.Topology;
 
 public sealed partial class NetworkTopology
 {
-    private readonly STRtree<int> _points;        // every element, longitude/latitude
-    private readonly STRtree<int> _transformers;  // transformers, in the projected plane below
+    private readonly Lazy<STRtree<int>> _points;        // every element, longitude/latitude
+    private readonly Lazy<STRtree<int>> _transformers;  // transformers, in the projected plane below
     private readonly double _lonScale;            // cos(latitude of the network's centre)
 
     /// <summary>Elements (not lines) whose point lies inside <paramref name="box"/> (longitude/latitude).</summary>
     public IReadOnlyList<int> ElementsIn(Envelope box)
     {
-        var hits = _points.Query(box);
+        var hits = _points.Value.Query(box);
         var result = new List<int>(hits.Count);
         foreach (var i in hits)
         {
-            var p = (Point)_elements[i].Geometry;
-            if (box.Contains(p.X, p.Y))
+            _elements[i].TryGetPoint(out double px, out double py);
+            if (box.Contains(px, py))
             {
                 result.Add(i);
             }
@@ -41,7 +41,7 @@ public sealed partial class NetworkTopology
 
         double x = longitude * _lonScale;
         var probe = new Envelope(x, x, latitude, latitude);
-        var found = _transformers.NearestNeighbour(probe, -1, PointDistance.Instance, Math.Min(count, available));
+        var found = _transformers.Value.NearestNeighbour(probe, -1, PointDistance.Instance, Math.Min(count, available));
         var list = new List<int>(found);
         list.Sort((a, b) => Distance2(a).CompareTo(Distance2(b)));
         return list;

@@ -69,6 +69,26 @@ public class NetworkSnapshotTests
     }
 
     [Fact]
+    public void Read_ReferencesShareTheReferencedIdString_AndKeepDanglingOnes()
+    {
+        var factory = TopologyGeoJsonReader.Factory;
+        TopologyFeature[] features =
+        [
+            new() { Kind = ElementKind.Meter, Id = "M1", Parent = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)), Phase = "B" },
+            new() { Kind = ElementKind.Transformer, Id = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)), Phase = "B" },
+            new() { Kind = ElementKind.Meter, Id = "M2", Parent = "T-gone", Geometry = factory.CreatePoint(new Coordinate(1, 2)), Phase = "C" },
+        ];
+
+        var read = NetworkSnapshot.Read(NetworkSnapshot.Write(features));
+
+        Assert.Equal("T", read[0].Parent);
+        Assert.Same(read[1].Id, read[0].Parent); // a parent written before its transformer still shares its id
+        Assert.Same(read[0].Phase, read[1].Phase);
+        Assert.Equal("T-gone", read[2].Parent);
+        Assert.Equal("C", read[2].Phase);
+    }
+
+    [Fact]
     public void Read_AnyFlippedByte_IsAClearError()
     {
         var bytes = NetworkSnapshot.Write(SmallNetwork());
@@ -104,5 +124,49 @@ public class NetworkSnapshotTests
             new() { Kind = ElementKind.Transformer, Id = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)) },
             new() { Kind = ElementKind.Meter, Id = "M", Parent = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)), Guid = Guid.NewGuid(), SystemTitle = 7 },
         ];
+    }
+}
+
+/// <summary>Features keep plain 2-D points and lines as coordinates: the same values, the same geometry, compared by value.</summary>
+public class CompactGeometryTests
+{
+    private static readonly GeometryFactory Factory = TopologyGeoJsonReader.Factory;
+
+    [Fact]
+    public void PointsAndLines_GiveBackTheGeometryTheyWereGiven()
+    {
+        var point = new TopologyFeature { Kind = ElementKind.Meter, Id = "M", Geometry = Factory.CreatePoint(new Coordinate(-89.5, 40.25)) };
+        var line = new TopologyFeature { Kind = ElementKind.Line, Id = "L", Geometry = Factory.CreateLineString([new(0, 0), new(1, 1.5), new(2, 0)]) };
+
+        Assert.True(point.TryGetPoint(out double x, out double y));
+        Assert.Equal((-89.5, 40.25), (x, y));
+        Assert.IsType<Point>(point.Geometry);
+        Assert.Equal(4326, point.Geometry.SRID);
+        Assert.False(line.TryGetPoint(out _, out _));
+        Assert.Equal([0, 0, 1, 1.5, 2, 0], line.LineCoordinates.ToArray());
+        Assert.True(line.Geometry.EqualsExact(Factory.CreateLineString([new(0, 0), new(1, 1.5), new(2, 0)])));
+        Assert.True(point.LineCoordinates.IsEmpty);
+    }
+
+    [Fact]
+    public void FeaturesWithTheSameCoordinates_AreEqual_AndDifferentOnesAreNot()
+    {
+        TopologyFeature Line(double end) => new() { Kind = ElementKind.Line, Id = "L", Geometry = Factory.CreateLineString([new(0, 0), new(end, 1)]) };
+
+        Assert.Equal(Line(1), Line(1));
+        Assert.Equal(Line(1).GetHashCode(), Line(1).GetHashCode());
+        Assert.NotEqual(Line(1), Line(2));
+    }
+
+    [Fact]
+    public void AltitudeAndOtherGeometries_AreKeptAsGiven()
+    {
+        var high = new TopologyFeature { Kind = ElementKind.Transformer, Id = "T", Geometry = Factory.CreatePoint(new CoordinateZ(1, 2, 212.25)) };
+        var polygon = Factory.CreatePolygon([new(0, 0), new(1, 0), new(1, 1), new(0, 0)]);
+        var odd = new TopologyFeature { Kind = ElementKind.Transformer, Id = "P", Geometry = polygon };
+
+        Assert.Equal(212.25, high.Location.Z);
+        Assert.Same(polygon, odd.Geometry);
+        Assert.False(odd.TryGetPoint(out _, out _));
     }
 }

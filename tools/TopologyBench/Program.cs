@@ -8,6 +8,7 @@ const string Usage = """
       TopologyBench run [--meters 1000000] [--file <geojson>] [--no-file-import] [--keep-file]
                         [--runs 5] [--import-runs 5] [--small-runs 15] [--lookup-runs 7] [--lookup-ms 200] [--source <geojson>]
       TopologyBench micro [--meters 1000000] [BenchmarkDotNet arguments, e.g. --filter '*']
+      TopologyBench snapshot [--meters 1000000] [--runs 3] [--source <geojson>]
       TopologyBench server --file <geojson> [--restarts 5] [--settle-s 20] [--views <url,url>]
                            [--server-dll <Console.Server dll>] [--data <empty folder to keep>]
     """;
@@ -27,6 +28,7 @@ try
         "run" => await RunCommand.RunAsync(new BenchOptions(rest)),
         "micro" => MicroCommand.Run([.. rest]),
         "server" => await ServerCommand.RunAsync(new BenchOptions(rest)),
+        "snapshot" => await SnapshotCommand.RunAsync(new BenchOptions(rest)),
         _ => throw new UsageException($"unknown command '{args[0]}'"),
     };
 }

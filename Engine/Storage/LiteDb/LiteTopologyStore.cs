@@ -53,23 +53,28 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
     private void SaveCore(IReadOnlyList<TopologyFeature> features, string source)
     {
         var db = store.Database;
-        var docs = new List<BsonDocument>(features.Count);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        for (int i = 0; i < features.Count; i++)
-        {
-            buffer.ResetWrittenCount();
-            using (var writer = new Utf8JsonWriter(buffer))
-            {
-                TopologyGeoJsonWriter.WriteFeature(writer, features[i]);
-            }
 
-            docs.Add(new BsonDocument
+        // Made as LiteDB takes them, not all first: a million-meter network's 2.6 million documents held at once
+        // were several GB of the first start's peak memory.
+        IEnumerable<BsonDocument> Documents()
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+            for (int i = 0; i < features.Count; i++)
             {
-                ["_id"] = i,
-                ["id"] = features[i].Id,
-                ["kind"] = features[i].Kind.ToWire(),
-                ["json"] = Encoding.UTF8.GetString(buffer.WrittenSpan),
-            });
+                buffer.ResetWrittenCount();
+                using (var writer = new Utf8JsonWriter(buffer))
+                {
+                    TopologyGeoJsonWriter.WriteFeature(writer, features[i]);
+                }
+
+                yield return new BsonDocument
+                {
+                    ["_id"] = i,
+                    ["id"] = features[i].Id,
+                    ["kind"] = features[i].Kind.ToWire(),
+                    ["json"] = Encoding.UTF8.GetString(buffer.WrittenSpan),
+                };
+            }
         }
 
         var snapshot = NetworkSnapshot.Write(features);
@@ -82,7 +87,7 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
         {
             var col = db.GetCollection(target);
             col.DeleteAll();
-            col.InsertBulk(docs, batchSize: 5000);
+            col.InsertBulk(Documents(), batchSize: 5000);
             LiteChunks.WriteInTransaction(db, SnapshotOf(target), new BsonDocument { ["format"] = NetworkSnapshot.Version }, snapshot);
             var next = new BsonDocument
             {
@@ -155,9 +160,12 @@ public sealed class LiteTopologyStore(LiteStore store, TimeProvider time) : ITop
         string problem;
         try
         {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             if (LiteErrors.Guard(() => LiteChunks.Read(store.Database, SnapshotOf(collection), "network snapshot")) is var (_, blob))
             {
-                return new StoredNetwork(NetworkSnapshot.ReadNetwork(blob), null, null);
+                var read = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                var network = NetworkSnapshot.ReadNetwork(blob);
+                return new StoredNetwork(network, null, null) { ReadTime = read, BuildTime = System.Diagnostics.Stopwatch.GetElapsedTime(started) - read };
             }
 
             problem = "no network snapshot stored";

@@ -129,6 +129,33 @@ public class MeterKeysTests
     }
 
     [Fact]
+    public void MeterCipherCache_MetersOfOneSet_StayTogether_AndTheLeastRecentlyUsedGoesFirst()
+    {
+        using var cache = new MeterCipherCache(MeterCipherCache.Ways); // one set: every meter hashes to it
+        var meters = Enumerable.Range(0, MeterCipherCache.Ways + 1).Select(_ => Guid.NewGuid()).ToArray();
+        var ciphers = meters.Take(MeterCipherCache.Ways).Select(m => cache.Get(m, DlmsFixtures.MeterEk)).ToArray();
+        for (int i = 1; i < MeterCipherCache.Ways; i++)
+        {
+            Assert.Same(ciphers[i], cache.Get(meters[i], DlmsFixtures.MeterEk)); // meter 0 is now the least recently used
+        }
+
+        _ = cache.Get(meters[^1], DlmsFixtures.MeterEk);
+
+        Assert.Equal(MeterCipherCache.Ways - 1, cache.Hits);
+        Assert.Throws<ObjectDisposedException>(() => ciphers[0].Encrypt(new byte[12], Array.Empty<byte>(), Array.Empty<byte>(), new byte[12]));
+        Assert.Same(ciphers[1], cache.Get(meters[1], DlmsFixtures.MeterEk));
+    }
+
+    [Fact]
+    public void MeterCipherCache_KeyChanged_ReplacesTheMetersOldObject()
+    {
+        using var cache = new MeterCipherCache(MeterCipherCache.Ways);
+        var old = cache.Get(DlmsFixtures.MeterGuid, DlmsFixtures.MeterEk);
+        _ = cache.Get(DlmsFixtures.MeterGuid, DlmsFixtures.MeterAk);
+        Assert.Throws<ObjectDisposedException>(() => old.Encrypt(new byte[12], Array.Empty<byte>(), Array.Empty<byte>(), new byte[12]));
+    }
+
+    [Fact]
     public void MeterCipherCache_Capacity_RoundsUpToPowerOfTwo()
     {
         using var cache = new MeterCipherCache(300);
