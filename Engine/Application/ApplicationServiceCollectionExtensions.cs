@@ -16,6 +16,7 @@ public static class ApplicationServiceCollectionExtensions
     public static IServiceCollection AddEngineApplication(this IServiceCollection services)
     {
         services.AddSingleton<CommandGuard>();
+        services.AddSingleton<OutageVerifier>();
         services.AddSingleton<OutageCommands>();
         services.AddSingleton<OutageQueries>();
         services.AddSingleton<MeterCommands>();
