@@ -25,6 +25,8 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<TopologyCommands>();
         services.AddSingleton<UserCommands>();
         services.AddSingleton<OutageUpdates>();
+        services.AddSingleton<OutageVerificationService>(); // verification in the background (Verification:*), off the correlation loop
+        services.AddHostedService(sp => sp.GetRequiredService<OutageVerificationService>());
         return services;
     }
 }
