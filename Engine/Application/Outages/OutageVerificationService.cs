@@ -46,6 +46,7 @@ public sealed partial class OutageVerificationService : IHostedService, IAsyncDi
     private readonly CancellationTokenSource _stop = new();
     private Task[] _workers = [];
     private int _busy;
+    private int _disposed;
 
     public OutageVerificationService(CorrelationService correlation, OutageCommands commands, OutageVerifier verifier, PowerStatusQueries power,
         TopologyState topology, IOptions<VerificationOptions> options, ILogger<OutageVerificationService> logger)
@@ -87,8 +88,14 @@ public sealed partial class OutageVerificationService : IHostedService, IAsyncDi
         await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Idempotent: the container disposes it both as itself and as a hosted service.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _correlation.Changed -= OnChanged;
         _jobs.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
