@@ -101,9 +101,17 @@ public sealed class OutageCommands(CorrelationService correlation, CommandGuard 
     /// Restoration verification: the meters behind a restored (or restoring) outage found still off become nested
     /// outages at once (<see cref="OutageCorrelator.NestNow"/>). Admin role (a background job's); audited once with the evidence.
     /// </summary>
+    /// <remarks>When, by the time it would apply, none of the meters is still as read (down in the restoring outage, or up
+    /// behind the restored one: a power-up came meanwhile), nothing is done nor audited (<see cref="CommandStatus.Conflict"/>).</remarks>
     internal Task<CommandResult<Outage>> NestAsync(Actor actor, string outageId, IReadOnlyList<string> meterIds, string evidence, CancellationToken cancellationToken) =>
         ApplyAsync(actor, ActorRole.Admin, new OperatorAction { Kind = OperatorAction.NestKind, OutageId = outageId, Meter = string.Join(',', meterIds) },
-            Cut($"nest {outageId}: {meterIds.Count} meter(s) verified still off after restoration: {evidence}", 4000), cancellationToken);
+            Cut($"nest {outageId}: {meterIds.Count} meter(s) verified still off after restoration: {evidence}", 4000), cancellationToken,
+            c => c.Find(outageId) switch
+            {
+                { IsActive: true } => meterIds.Any(m => c.MeterStatusOf(m) is { IsDown: true } s && s.OutageId == outageId),
+                { State: OutageState.Restored } => meterIds.Any(m => c.MeterStatusOf(m) is { IsDown: false }),
+                _ => false,
+            });
 
     /// <summary>Checks, applies and audits one operator action (remaps come here too, from <see cref="Meters.MeterCommands"/>).</summary>
     /// <remarks>With <paramref name="condition"/>: when it does not hold (on the loop, just before), nothing is applied
