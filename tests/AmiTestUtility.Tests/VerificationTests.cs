@@ -51,6 +51,14 @@ public sealed class VerificationTests
         Assert.Equal(("outage-action", "api-key:admin"), (row.Action, row.Actor[..13]));
         Assert.Contains("false-positive", row.Detail, StringComparison.Ordinal);
         Assert.Contains($"{rig.Fleet.Meters[0].Id}=on up 6", row.Detail, StringComparison.Ordinal);
+
+        // Closed now: a second clear is a conflict, asks no meter, and is audited once too.
+        int received = rig.Fleet.Meters.Sum(m => m.Behaviour!.Received);
+        using var again = await rig.PostClearAsync(outage.Id, null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("Cleared", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(received, rig.Fleet.Meters.Sum(m => m.Behaviour!.Received));
+        Assert.Equal(["outage-action", "outage-action-failed"], rig.AuditOf(outage.Id).Select(r => r.Action));
     }
 
     [Fact]

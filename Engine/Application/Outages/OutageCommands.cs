@@ -92,7 +92,8 @@ public sealed class OutageCommands(CorrelationService correlation, CommandGuard 
         return result.Status switch
         {
             CommandStatus.Done => CommandResult.Done(new ClearOutcome(result.Value, verification)),
-            CommandStatus.Conflict => new CommandResult<ClearOutcome>(CommandStatus.Conflict, null, result.Error),
+            CommandStatus.Conflict when requireSuspected => new CommandResult<ClearOutcome>(CommandStatus.Conflict, null, result.Error), // the background's: nothing to say
+            CommandStatus.Conflict => Audited(actor, what, result.Error!, verification, outage),
             _ => new CommandResult<ClearOutcome>(result.Status, new ClearOutcome(outage, verification), result.Error, result.Field),
         };
     }
@@ -147,6 +148,13 @@ public sealed class OutageCommands(CorrelationService correlation, CommandGuard 
     {
         audit.Write(actor.Name, FailedAction, actor.RemoteAddress, string.Create(CultureInfo.InvariantCulture, $"{what}: {error}"));
         return CommandResult.Fail<Outage>(CommandStatus.Invalid, error, field);
+    }
+
+    /// <summary>An operator's clear that found the outage changed while its meters were read: refused, audited like any failure.</summary>
+    private CommandResult<ClearOutcome> Audited(Actor actor, string what, string error, OutageVerification verification, Outage outage)
+    {
+        audit.Write(actor.Name, FailedAction, actor.RemoteAddress, Cut($"{what}: {error} [{verification.Evidence()}]", 4000));
+        return new CommandResult<ClearOutcome>(CommandStatus.Conflict, new ClearOutcome(outage, verification), error);
     }
 
     private CommandResult<T> Failed<T>(Actor actor, string what, CommandStatus status, string error)
