@@ -31,6 +31,7 @@ public static class EngineServiceCollectionExtensions
         AddValidated<CorrelationOptions, CorrelationOptionsValidator>(services, CorrelationOptions.Section);
         AddValidated<RetentionOptions, RetentionOptionsValidator>(services, RetentionOptions.Section);
         AddValidated<MeterClientOptions, MeterClientOptionsValidator>(services, MeterClientOptions.Section);
+        AddValidated<VerificationOptions, VerificationOptionsValidator>(services, VerificationOptions.Section);
 
         // The folder's lock first: nothing opens the database or the journal while another process holds it.
         services.AddSingleton(sp => DataFolderLock.Acquire(OptionPaths.Resolve(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path)));

@@ -36,6 +36,22 @@ public interface IOutageBoardSource
     /// <summary>Asks these meters now whether they have power (any role; api.md <c>GET /api/power-status</c>).</summary>
     Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user) =>
         Task.FromResult(PowerCheckResult.Fail("Checking power is not available here."));
+
+    /// <summary>
+    /// Admin only (api.md <c>POST /api/outages/{id}/clear</c>): reads the outage's reporting meters and clears it as a
+    /// false positive only when every one asked is energised and was never down; else says why, with each meter's answer.
+    /// </summary>
+    Task<ClearResult> ClearAsync(string id, ClaimsPrincipal user, string? reason) =>
+        Task.FromResult(ClearResult.Fail("Clearing is not available here."));
+}
+
+/// <summary>
+/// How a verified clear ended: cleared, or not (<see cref="Error"/> says why), with the verdict
+/// (<c>false-positive</c>, <c>not-energised</c>, <c>interruption</c>) and each meter's answer when they were read.
+/// </summary>
+public sealed record ClearResult(bool Succeeded, string? Error, string? Verdict, IReadOnlyList<MeterPower> Meters)
+{
+    public static ClearResult Fail(string error) => new(false, error, null, []);
 }
 
 /// <summary>One meter's live answer: <c>on</c>, <c>off</c>, <c>comm-failure</c> or <c>unknown</c>.</summary>

@@ -22,6 +22,21 @@ public static class ApiJson
             e.Event.CapacitorMillivolts, e.Event.RssiDbm);
     }
 
+    /// <summary>api.md <c>verification</c>: the verdict and each meter's answer behind a clear (or its refusal).</summary>
+    public static object Verification(OpsConsole.Engine.Application.Outages.OutageVerification v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return new
+        {
+            verdict = v.VerdictName,
+            reason = v.Reason,
+            reportingMeters = v.ReportingMeters,
+            asked = v.Meters.Count,
+            outageAgeS = v.OutageAgeS,
+            meters = v.Meters.Select(r => new { meter = r.Meter, status = r.Status, uptimeS = r.UptimeS, voltageMv = r.VoltageMv, at = r.At.UtcDateTime }),
+        };
+    }
+
     /// <summary>An RFC 7807 validation problem (400) naming the field.</summary>
     public static IResult FieldProblem(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: $"{field}: {message}");

@@ -46,6 +46,26 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy);
 
+        endpoints.MapPost("/api/outages/{id}/clear", async (string id, ClearBody? body, OutageCommands commands, ActorResolver actors, HttpContext http, CancellationToken ct) =>
+            {
+                // The one clear (OutageCommands.ClearAsync): admin only, reads the reporting meters first (wire-format.md §6),
+                // clears only a false positive, audited once with the evidence whichever door it came through.
+                var result = await commands.ClearAsync(actors.Of(http), id, body?.Reason, ct);
+                var verification = result.Value?.Verification is { } v ? ApiJson.Verification(v) : null;
+                return result.Status switch
+                {
+                    CommandStatus.Done => Results.Json(new { outage = ApiJson.Outage(result.Value!.Outage!), verification }),
+                    CommandStatus.Forbidden or CommandStatus.SessionEnded => TopologyEndpoints.Refusal(result),
+                    CommandStatus.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                        title: verification is null ? "The outage cannot be cleared" : "Not a false positive: the outage was not cleared",
+                        detail: result.Error,
+                        extensions: new Dictionary<string, object?> { ["verification"] = verification, ["outage"] = result.Value?.Outage is { } o ? ApiJson.Outage(o) : null }),
+                    CommandStatus.Failed when result.Error?.StartsWith("no outage", StringComparison.Ordinal) == true => ApiJson.NotFound(result.Error),
+                    _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The outage cannot be cleared", detail: result.Error),
+                };
+            })
+            .RequireAuthorization(Roles.ReadPolicy); // the admin role: OutageCommands.ClearAsync
+
         endpoints.MapGet("/api/meters/{id}", async (string id, MeterQueries meters, CancellationToken ct) =>
             {
                 if (await meters.FindAsync(id, LastEvents, ct) is not { } meter)
@@ -113,4 +133,6 @@ public static class OutageEndpoints
     }
 
     public sealed record ParentBody(string? Transformer);
+
+    public sealed record ClearBody(string? Reason);
 }

@@ -27,4 +27,6 @@ public sealed class CircuitOutageBoardSource(OutageBoardSource board, CircuitRem
     public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) => board.RemapAsync(meterId, user, transformerId, remote.Value);
 
     public Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user) => board.CheckPowerAsync(meterIds, user, remote.Value);
+
+    public Task<ClearResult> ClearAsync(string id, ClaimsPrincipal user, string? reason) => board.ClearAsync(id, user, reason, remote.Value);
 }

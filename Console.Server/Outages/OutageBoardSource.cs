@@ -277,6 +277,15 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
             : PowerCheckResult.Fail(result.Error ?? "The power check failed.");
     }
 
+    /// <summary>The outage detail's "Clear as false positive": the same command as <c>POST /api/outages/{id}/clear</c>.</summary>
+    public async Task<ClearResult> ClearAsync(string id, ClaimsPrincipal user, string? reason, string? remoteAddress)
+    {
+        var result = await _outages.ClearAsync(_actors.Of(user, remoteAddress), id, reason).ConfigureAwait(false);
+        var v = result.Value?.Verification;
+        IReadOnlyList<MeterPower> meters = v is null ? [] : [.. v.Meters.Select(p => new MeterPower(p.Meter, p.Status, p.UptimeS, p.VoltageMv, p.At))];
+        return new ClearResult(result.Succeeded, result.Succeeded ? null : result.Error ?? "The outage was not cleared.", v?.VerdictName, meters);
+    }
+
     private static BoardActionResult Board(CommandResult<Outage> result) =>
         result.Succeeded ? BoardActionResult.Ok : BoardActionResult.Fail(result.Error ?? "The action failed.");
 

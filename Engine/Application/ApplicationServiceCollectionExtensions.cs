@@ -16,6 +16,7 @@ public static class ApplicationServiceCollectionExtensions
     public static IServiceCollection AddEngineApplication(this IServiceCollection services)
     {
         services.AddSingleton<CommandGuard>();
+        services.AddSingleton<OutageVerifier>();
         services.AddSingleton<OutageCommands>();
         services.AddSingleton<OutageQueries>();
         services.AddSingleton<MeterCommands>();
@@ -24,6 +25,8 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<TopologyCommands>();
         services.AddSingleton<UserCommands>();
         services.AddSingleton<OutageUpdates>();
+        services.AddSingleton<OutageVerificationService>(); // verification in the background (Verification:*), off the correlation loop
+        services.AddHostedService(sp => sp.GetRequiredService<OutageVerificationService>());
         return services;
     }
 }

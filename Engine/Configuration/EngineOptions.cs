@@ -55,6 +55,42 @@ public sealed class MeterClientOptions
     public int RequestTimeoutMs { get; set; } = 20_000;
 }
 
+/// <summary>
+/// <c>Verification:*</c>: reading meters' status (wire-format.md §6) before an outage is cleared as a false positive, on
+/// its own when a small outage is Suspected, and when an outage is restored (meters still off become nested outages).
+/// </summary>
+public sealed class VerificationOptions
+{
+    public const string Section = "Verification";
+
+    /// <summary>At most this many reporting meters are read to verify a clear (all of them when fewer).</summary>
+    public int SampleSize { get; set; } = 10;
+
+    /// <summary>Verify Suspected outages of <see cref="AutoLevels"/> on their own and clear the false ones.</summary>
+    public bool Auto { get; set; } = true;
+
+    /// <summary>Levels verified automatically when Suspected, comma-separated (<c>Meter,Transformer</c>); empty: none.</summary>
+    public string AutoLevels { get; set; } = "Meter,Transformer";
+
+    /// <summary><see cref="AutoLevels"/> as a list (valid once the options are validated).</summary>
+    public IReadOnlyList<string> AutoLevelList => AutoLevels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Outages verified at once by the background verification (each still bounded by <c>MeterClient:MaxConcurrency</c>).</summary>
+    public int MaxParallel { get; set; } = 4;
+
+    /// <summary>Verifications waiting beyond this are dropped (logged): a storm must not queue thousands of reads.</summary>
+    public int QueueLimit { get; set; } = 256;
+
+    /// <summary>Read the meters that did not power up when an outage is restored; those still off become nested outages at once.</summary>
+    public bool Restoration { get; set; } = true;
+
+    /// <summary>At most this many meters that did not power up are read per restored outage.</summary>
+    public int RestorationMaxMeters { get; set; } = 200;
+
+    /// <summary>And this many of those that did (a sample).</summary>
+    public int RestorationSampleUp { get; set; } = 3;
+}
+
 /// <summary><c>Topology:*</c>.</summary>
 public sealed class TopologyOptions
 {

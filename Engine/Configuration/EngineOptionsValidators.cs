@@ -83,6 +83,50 @@ internal sealed class MeterClientOptionsValidator : IValidateOptions<MeterClient
     }
 }
 
+internal sealed class VerificationOptionsValidator : IValidateOptions<VerificationOptions>
+{
+    public static readonly string[] Levels = ["Meter", "Transformer", "Device", "Feeder", "Substation", "Unknown"];
+
+    public ValidateOptionsResult Validate(string? name, VerificationOptions o)
+    {
+        var errors = new List<string>();
+        if (o.SampleSize is < 1 or > 5000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:SampleSize = {o.SampleSize}: must be from 1 to 5000 (reporting meters read to verify a clear)"));
+        }
+
+        foreach (var level in o.AutoLevelList)
+        {
+            if (Array.IndexOf(Levels, level) < 0)
+            {
+                errors.Add($"Verification:AutoLevels = '{o.AutoLevels}': '{level}' is not a level; give a comma-separated list of {string.Join(", ", Levels)}");
+            }
+        }
+
+        if (o.MaxParallel is < 1 or > 1000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:MaxParallel = {o.MaxParallel}: must be from 1 to 1000"));
+        }
+
+        if (o.QueueLimit is < 1 or > 100_000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:QueueLimit = {o.QueueLimit}: must be from 1 to 100000"));
+        }
+
+        if (o.RestorationMaxMeters is < 0 or > 5000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:RestorationMaxMeters = {o.RestorationMaxMeters}: must be from 0 to 5000"));
+        }
+
+        if (o.RestorationSampleUp is < 0 or > 5000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:RestorationSampleUp = {o.RestorationSampleUp}: must be from 0 to 5000"));
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options) =>

@@ -38,11 +38,12 @@ public sealed partial class OutageCorrelator
     }
 
     /// <summary>
-    /// An admin closes the outage as a false positive (api.md: after pinging its meters). Its meters
-    /// are taken as up and no customer counts as interrupted.
+    /// An admin (or the automatic verification) closes the outage as a false positive (api.md: after reading its
+    /// meters' status). Its meters are taken as up and no customer counts as interrupted. <paramref name="note"/>: the
+    /// evidence, kept in the outage's history.
     /// </summary>
-    public CorrelationResult Clear(string outageId, string actor, DateTimeOffset at) =>
-        Operate(outageId, actor, at, OutageState.Cleared, "false positive", OpenStates);
+    public CorrelationResult Clear(string outageId, string actor, DateTimeOffset at, string? note = null) =>
+        Operate(outageId, actor, at, OutageState.Cleared, string.IsNullOrWhiteSpace(note) ? "false positive" : $"false positive: {note}", OpenStates);
 
     private static readonly OutageState[] OpenStates = [OutageState.Suspected, OutageState.Confirmed, OutageState.Acknowledged, OutageState.Dispatched];
 

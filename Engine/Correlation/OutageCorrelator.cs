@@ -101,7 +101,6 @@ public sealed partial class OutageCorrelator
     private readonly List<OutageRecord> _outages = [];
     private readonly List<int> _dirty = [];
     private readonly List<int> _scratch = [];
-    private readonly List<int> _scratch2 = [];
     private long _now = long.MinValue;
 
     /// <param name="topology">The network in force.</param>

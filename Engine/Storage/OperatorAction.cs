@@ -15,6 +15,9 @@ public sealed class OperatorAction
     public const string RestoreKind = "restore";
     public const string ClearKind = "clear";
 
+    /// <summary>Restoration verification: <see cref="Meter"/> (comma-separated ids) found still off become nested outages of <see cref="OutageId"/>.</summary>
+    public const string NestKind = "nest";
+
     /// <summary>Sequence in the store (assigned on insert): the tie-break of equal times.</summary>
     public int Id { get; set; }
 

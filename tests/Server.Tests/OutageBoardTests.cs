@@ -144,6 +144,45 @@ public sealed class OutageBoardTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ClearAsFalsePositive_IsOfferedToAdminsOnly()
+    {
+        var cut = RenderAs("dispatcher");
+        OpenRow(cut, 1);
+
+        Assert.DoesNotContain(cut.FindAll("button"), b => b.TextContent.Contains("Clear as false positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ClearAsFalsePositive_Refused_ShowsWhyAndEachMetersAnswer()
+    {
+        _board.ClearVerdict = "not-energised";
+        var cut = RenderAs("admin");
+        OpenRow(cut, 1);
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Clear as false positive", StringComparison.Ordinal)).Click();
+
+        var table = cut.WaitForElement("[aria-label='Verification']");
+        Assert.Equal(["clear O-2 by ada"], _board.Calls);
+        Assert.Contains("M-O-2-2 (off)", cut.Find("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        var rows = table.QuerySelectorAll("tr").Select(r => r.TextContent).ToList();
+        Assert.Contains(rows, r => r.Contains("M-O-2-1", StringComparison.Ordinal) && r.Contains("on", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("M-O-2-2", StringComparison.Ordinal) && r.Contains("off", StringComparison.Ordinal));
+        Assert.Contains("Verification: not-energised (1 of 2 on)", cut.Find("[aria-label='Outage details']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClearAsFalsePositive_Cleared_CallsTheSourceAsTheSignedInAdmin()
+    {
+        var cut = RenderAs("admin");
+        OpenRow(cut, 1);
+
+        cut.FindAll("button").First(b => b.TextContent.Contains("Clear as false positive", StringComparison.Ordinal)).Click();
+
+        cut.WaitForAssertion(() => Assert.Equal("clear O-2 by ada", Assert.Single(_board.Calls)));
+        Assert.Empty(cut.FindAll("[aria-label='Outage details'] [role='alert']"));
+    }
+
+    [Fact]
     public void Dispatch_WithCrew_CallsTheSourceAsTheSignedInUser()
     {
         var cut = RenderAs("dispatcher");
@@ -355,6 +394,18 @@ public sealed class OutageBoardTests : IAsyncLifetime
         public Task<BoardActionResult> RestoreAsync(string id, ClaimsPrincipal user, string reason) => Record($"restore {id}: {reason}", user);
 
         public Task<BoardActionResult> RemapAsync(string meterId, ClaimsPrincipal user, string transformerId) => Record($"remap {meterId} to {transformerId}", user);
+
+        /// <summary>Null: the clear succeeds; else it is refused with this verdict, the outage's second meter off.</summary>
+        public string? ClearVerdict { get; set; }
+
+        public Task<ClearResult> ClearAsync(string id, ClaimsPrincipal user, string? reason)
+        {
+            Calls.Add($"clear {id} by {user.Identity?.Name}");
+            IReadOnlyList<MeterPower> meters = [new($"M-{id}-1", "on", 7200, 240_000, Now), new($"M-{id}-2", ClearVerdict is null ? "on" : "off", ClearVerdict is null ? 7200 : null, ClearVerdict is null ? 240_000 : null, Now)];
+            return Task.FromResult(ClearVerdict is null
+                ? new ClearResult(true, null, "false-positive", meters)
+                : new ClearResult(false, $"not every meter asked is energised: M-{id}-2 (off); outage {id} not cleared", ClearVerdict, meters));
+        }
 
         public Task<PowerCheckResult> CheckPowerAsync(IReadOnlyList<string> meterIds, ClaimsPrincipal user)
         {

@@ -189,13 +189,25 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     /// <summary>
     /// Applies an operator action at the current time, persists it when it succeeds, and publishes the changes.
     /// </summary>
-    public Task<CorrelationResult> ApplyAsync(OperatorAction action, CancellationToken cancellationToken = default)
+    public Task<CorrelationResult> ApplyAsync(OperatorAction action, CancellationToken cancellationToken = default) =>
+        ApplyIfAsync(action, null, cancellationToken)!;
+
+    /// <summary>
+    /// <see cref="ApplyAsync"/> when <paramref name="condition"/> holds on the loop, just before the action (e.g. the outage
+    /// is still as it was when its meters were read); null, with nothing applied or stored, when it does not.
+    /// </summary>
+    public Task<CorrelationResult?> ApplyIfAsync(OperatorAction action, Func<OutageCorrelator, bool>? condition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
-        return RunAsync(c =>
+        return RunAsync<CorrelationResult?>(c =>
         {
             var now = _time.GetUtcNow();
-            c.Advance(now);
+            c.Advance(now); // deadlines due first: the condition sees the outage as it is now
+            if (condition is not null && !condition(c))
+            {
+                return null;
+            }
+
             action.AtTicks = Math.Max(now.UtcTicks, c.Now?.UtcTicks ?? 0);
             action.AfterEvent = _lastTaken?.ToBytes() ?? [];
             var result = action.ApplyTo(c);

@@ -16,7 +16,8 @@ public static class OperatorActionReplay
             OperatorAction.AcknowledgeKind => correlator.Acknowledge(action.OutageId ?? "", action.Actor, action.At),
             OperatorAction.DispatchKind => correlator.Dispatch(action.OutageId ?? "", action.Actor, action.Crew ?? "", action.Note, action.At),
             OperatorAction.RestoreKind => correlator.RestoreManually(action.OutageId ?? "", action.Actor, action.Note ?? "", action.At),
-            OperatorAction.ClearKind => correlator.Clear(action.OutageId ?? "", action.Actor, action.At),
+            OperatorAction.ClearKind => correlator.Clear(action.OutageId ?? "", action.Actor, action.At, action.Note),
+            OperatorAction.NestKind => correlator.NestNow(action.OutageId ?? "", (action.Meter ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries), action.Actor, action.At),
             _ => CorrelationResult.Fail($"unknown operator action '{action.Kind}'"),
         };
     }

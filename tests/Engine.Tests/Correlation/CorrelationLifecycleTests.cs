@@ -123,6 +123,56 @@ public class CorrelationLifecycleTests
     }
 
     [Fact]
+    public void NestNow_WhileRestoring_EndsTheGraceAtOnce_LikeNestedMsWould()
+    {
+        foreach (var (n, ms) in new[] { (1, 0), (2, 0), (5, 100), (9, 200) })
+        {
+            _feed.Gasp(n, ms);
+        }
+
+        _feed.Advance(30_000);
+        var parent = Assert.Single(Engine.ActiveOutages());
+        _feed.Up(5, 600_000);   // restoration starts
+        _feed.Up(9, 610_000);
+
+        // Restoration verification read M1 and M2 at 620 s: still off. No waiting for 660 s.
+        var done = Engine.NestNow(parent.Id, ["M1", "M2"], "system:verification", Feed.At(620_000));
+
+        Assert.True(done.Succeeded, done.Error);
+        var restored = Engine.Find(parent.Id)!;
+        Assert.Equal(OutageState.Restored, restored.State);
+        Assert.Equal(Feed.At(610_000), restored.RestoredAt);
+        Assert.Equal([new RestorationStep(Feed.At(610_000), 13 - 4)], restored.RestorationSteps);
+        Assert.Equal("system:verification", restored.History[^1].Actor);
+        var nested = Assert.Single(Engine.ActiveOutages());
+        Assert.Equal(("T1", parent.Id, OutageState.Confirmed, Feed.At(0)), (nested.DeviceId, nested.ParentOutageId, nested.State, nested.StartedAt));
+        _feed.Advance(700_000); // the grace deadline, no longer live, does nothing
+        Assert.Single(Engine.ActiveOutages());
+    }
+
+    [Fact]
+    public void NestNow_AfterAManualRestoration_TheMeterStillOffBecomesANestedOutage_AndTheStepLeavesItOut()
+    {
+        var id = TransformerOutage();
+        _feed.Advance(30_000);
+        Assert.True(Engine.RestoreManually(id, "carol", "crew replaced the fuse", Feed.At(900_000)).Succeeded);
+        Assert.Equal(4, Engine.Find(id)!.RestorationSteps.Single().CustomersRestored);
+
+        var done = Engine.NestNow(id, ["M2", "M5"], "system:verification", Feed.At(905_000)); // M5 is not behind T1: left alone
+
+        Assert.True(done.Succeeded, done.Error);
+        var nested = Assert.Single(Engine.ActiveOutages());
+        Assert.Equal((OutageLevel.Meter, "M2", id, OutageState.Confirmed), (nested.Level, nested.DeviceId, nested.ParentOutageId, nested.State));
+        Assert.Equal(Feed.At(100), nested.StartedAt); // its own last gasp
+        Assert.True(Engine.MeterStatusOf("M2")!.IsDown);
+        Assert.False(Engine.MeterStatusOf("M5")!.IsDown);
+        Assert.Equal(3, Engine.Find(id)!.RestorationSteps.Single().CustomersRestored);
+        Assert.False(Engine.NestNow(id, ["M2"], "system:verification", Feed.At(906_000)).Succeeded); // down already: nothing to do
+        _feed.Up(2, 950_000);
+        Assert.Equal(OutageState.Restored, Engine.Find(nested.Id)!.State);
+    }
+
+    [Fact]
     public void Nested_EveryMeterBackWithinNestedMs_NoNestedOutage()
     {
         foreach (var (n, ms) in new[] { (1, 0), (5, 100), (9, 200) })

@@ -119,6 +119,29 @@ public sealed class CorrelationServiceTests : TempFolder
         }
     }
 
+    [Fact]
+    public async Task Rebuild_ReplaysAVerifiedClearAndARestorationNesting_ToTheSameOutages()
+    {
+        await using var i = await Instance.StartAsync(Folder, _time);
+        i.Accept(Gasp(1, 1), Gasp(2, 2));
+        _time.Advance(TimeSpan.FromSeconds(3));
+        await Settle(i);
+        var transformer = Assert.Single(i.Service.Current.Active);
+        Assert.True((await i.Service.ApplyAsync(new OperatorAction { Kind = OperatorAction.RestoreKind, OutageId = transformer.Id, Note = "crew", Actor = "carol" })).Succeeded);
+        var nest = await i.Service.ApplyAsync(new OperatorAction { Kind = OperatorAction.NestKind, OutageId = transformer.Id, Meter = "M2", Actor = "system:verification" });
+        Assert.True(nest.Succeeded, nest.Error);
+        var nested = Assert.Single(i.Service.Current.Active);
+        var clear = await i.Service.ApplyAsync(new OperatorAction { Kind = OperatorAction.ClearKind, OutageId = nested.Id, Note = "M2=on up 600 s", Actor = "ada" });
+        Assert.True(clear.Succeeded, clear.Error);
+        var before = i.Service.Current.All.Select(o => (o.Id, o.State, o.ParentOutageId, o.History.Count, o.History[^1].Note)).ToList();
+
+        await i.Service.RebuildAsync();
+
+        Assert.Equal(before, i.Service.Current.All.Select(o => (o.Id, o.State, o.ParentOutageId, o.History.Count, o.History[^1].Note)));
+        Assert.Equal((OutageState.Cleared, transformer.Id), (i.Service.Current.Find(nested.Id)!.State, i.Service.Current.Find(nested.Id)!.ParentOutageId));
+        Assert.Equal("false positive: M2=on up 600 s", i.Service.Current.Find(nested.Id)!.History[^1].Note);
+    }
+
     /// <summary>
     /// The race of issue 4: M12's last gasp is received 1 ms before the remap is applied but handed to correlation
     /// only after it (journaled in the next batch). Live, the remap finds M12 up (it only moves); by time, the replay
