@@ -29,14 +29,7 @@ internal static class DataProtectionSetup
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((options, storage, loggers) =>
         {
             var folder = new DirectoryInfo(Path.Combine(OptionPaths.Resolve(storage.Value.Path), Folder));
-            folder.Create();
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                File.SetUnixFileMode(folder.Parent!.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
-            options.XmlRepository = new FileSystemXmlRepository(folder, loggers);
+            options.XmlRepository = new OwnerOnlyFolderRepository(folder, loggers);
         });
         return services;
     }
@@ -56,5 +49,28 @@ internal static class DataProtectionSetup
         var certificate = ServerCertificate.LoadConfigured(configuration);
         using var rsa = certificate.GetRSAPublicKey();
         return rsa is null ? null : certificate;
+    }
+
+    /// <summary>
+    /// The key ring's folder is created (owner-only) when the key ring is first read or written, when the host starts,
+    /// not when the options are built: a start refused by the configuration check creates nothing.
+    /// </summary>
+    private sealed class OwnerOnlyFolderRepository(DirectoryInfo folder, ILoggerFactory loggers) : IXmlRepository
+    {
+        private readonly Lazy<FileSystemXmlRepository> _inner = new(() =>
+        {
+            folder.Create();
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.SetUnixFileMode(folder.Parent!.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            return new FileSystemXmlRepository(folder, loggers);
+        });
+
+        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements() => _inner.Value.GetAllElements();
+
+        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName) => _inner.Value.StoreElement(element, friendlyName);
     }
 }
