@@ -38,6 +38,7 @@ public static class EngineServiceCollectionExtensions
         services.AddLiteDbStorage(); // every storage interface (Engine/Storage); LiteDB is the embedded default
         services.AddSingleton<TopologyState>();
         services.AddSingleton<TopologyImporter>();
+        services.AddSingleton<ValidatedNetworkFile>();
         services.AddSingleton<Ingest.IngestStats>();
         // Hosted services start in registration order: the network is in force before the
         // listener takes its first datagram (a meter is unknown until its network is loaded).

@@ -18,6 +18,12 @@ public interface IOutageBoardSource
     /// </summary>
     IDisposable Subscribe(Func<Task> onChanged);
 
+    /// <summary>
+    /// Closed outages (restored, cleared, momentary), most recent first; the board reads them only when its state filter
+    /// asks for closed ones (<see cref="OutageBoardView.StateFilter"/>).
+    /// </summary>
+    IReadOnlyList<OutageRow> ClosedRows() => [];
+
     /// <summary>One outage with its timeline and every customer behind it; null when there is none.</summary>
     Task<OutageDetail?> GetDetailAsync(string id);
 

@@ -7,6 +7,58 @@ public static class OutageBoardView
     public static readonly IReadOnlyList<OutageStateView> OpenStates =
         [OutageStateView.Suspected, OutageStateView.Confirmed, OutageStateView.Acknowledged, OutageStateView.Dispatched];
 
+    /// <summary>The states of a closed outage.</summary>
+    public static readonly IReadOnlyList<OutageStateView> ClosedStates =
+        [OutageStateView.Restored, OutageStateView.Cleared, OutageStateView.Momentary];
+
+    /// <summary>The state filter's value (<c>?state=</c>) for every closed outage.</summary>
+    public const string AllClosed = "closed";
+
+    /// <summary>The state filter's value (<c>?state=</c>) for every outage, open and closed.</summary>
+    public const string All = "all";
+
+    /// <summary>
+    /// What a state filter from the address selects: open outages only (no filter, or an open state), closed ones too
+    /// (a closed state, <see cref="AllClosed"/>, <see cref="All"/>), and the one state to keep, if any.
+    /// </summary>
+    public static (bool Open, bool Closed, OutageStateView? State) StateFilter(string? text)
+    {
+        if (string.Equals(text, All, StringComparison.OrdinalIgnoreCase))
+        {
+            return (true, true, null);
+        }
+
+        if (string.Equals(text, AllClosed, StringComparison.OrdinalIgnoreCase))
+        {
+            return (false, true, null);
+        }
+
+        return Parse<OutageStateView>(text) is { } state
+            ? (OpenStates.Contains(state), ClosedStates.Contains(state), state)
+            : (true, false, null);
+    }
+
+    /// <summary>
+    /// The board's rows for a state filter, level and feeder: open outages by priority, then closed ones most recent
+    /// first. <paramref name="closed"/> is read only when the filter asks for closed outages.
+    /// </summary>
+    public static IReadOnlyList<OutageRow> Rows(IReadOnlyList<OutageRow> open, Func<IReadOnlyList<OutageRow>> closed, string? state, OutageLevelView? level, string? feeder)
+    {
+        var (withOpen, withClosed, only) = StateFilter(state);
+        var rows = new List<OutageRow>();
+        if (withOpen)
+        {
+            rows.AddRange(ByPriority(Filter(open, only, level, feeder)));
+        }
+
+        if (withClosed)
+        {
+            rows.AddRange(Filter(closed(), only, level, feeder).OrderByDescending(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal));
+        }
+
+        return rows;
+    }
+
     public static readonly IReadOnlyList<OutageLevelView> Levels = Enum.GetValues<OutageLevelView>();
 
     /// <summary>Rows matching every filter given (null = any).</summary>

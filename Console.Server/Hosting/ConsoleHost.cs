@@ -28,6 +28,8 @@ public static class ConsoleHost
         try
         {
             var app = Build(args);
+            // Before the host starts: a bad value or network file stops here, with nothing created on disk.
+            await ConfigurationPreflight.RunAsync(app.Services, app.Configuration);
             await app.RunAsync();
             return 0;
         }
@@ -62,7 +64,7 @@ public static class ConsoleHost
     /// <summary>The operator-facing text of a failure we expect at start, or null for a real crash.</summary>
     public static string? DescribeStartupFailure(Exception ex) => ex switch
     {
-        OptionsValidationException o => "invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, o.Failures.Select(f => "  " + f)),
+        OptionsValidationException o => "invalid configuration:" + (o.Failures.Count() == 1 ? " " + o.Failures.Single() : Environment.NewLine + string.Join(Environment.NewLine, o.Failures.Select(f => "  " + f))),
         TopologyLoadException t => t.Message,
         StartupException s => s.Message,
         MasterKeyFileException k => k.Message,

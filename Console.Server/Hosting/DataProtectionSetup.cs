@@ -14,29 +14,30 @@ namespace OpsConsole.Console.Server.Hosting;
 /// the console's state, instead of the service account's home folder. With an HTTPS certificate of
 /// the operator's own (<c>Kestrel:Certificates:Default</c>, RSA) the keys are encrypted with it at rest.
 /// </summary>
-internal static class DataProtectionSetup
+internal static partial class DataProtectionSetup
 {
     public const string Folder = "keys/data-protection";
 
     public static IServiceCollection AddConsoleDataProtection(this IServiceCollection services, IConfiguration configuration)
     {
         var protection = services.AddDataProtection().SetApplicationName("OpsConsole");
+        bool encrypted = false;
         if (EncryptingCertificate(configuration) is { } certificate)
         {
             protection.ProtectKeysWithCertificate(certificate);
+            encrypted = true;
+        }
+        else
+        {
+            // ASP.NET Core's own warning ("No XML encryptor configured…") says neither where nor what to do: the key ring's
+            // repository says it instead, once, with the fix (OwnerOnlyFolderRepository).
+            services.Configure<LoggerFilterOptions>(o => o.AddFilter(typeof(XmlKeyManager).FullName, LogLevel.Error));
         }
 
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((options, storage, loggers) =>
         {
             var folder = new DirectoryInfo(Path.Combine(OptionPaths.Resolve(storage.Value.Path), Folder));
-            folder.Create();
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                File.SetUnixFileMode(folder.Parent!.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-
-            options.XmlRepository = new FileSystemXmlRepository(folder, loggers);
+            options.XmlRepository = new OwnerOnlyFolderRepository(folder, loggers, encrypted);
         });
         return services;
     }
@@ -57,4 +58,38 @@ internal static class DataProtectionSetup
         using var rsa = certificate.GetRSAPublicKey();
         return rsa is null ? null : certificate;
     }
+
+    /// <summary>
+    /// The key ring's folder is created (owner-only) when the key ring is first read or written, when the host starts,
+    /// not when the options are built: a start refused by the configuration check creates nothing.
+    /// </summary>
+    private sealed class OwnerOnlyFolderRepository(DirectoryInfo folder, ILoggerFactory loggers, bool encrypted) : IXmlRepository
+    {
+        private readonly Lazy<FileSystemXmlRepository> _inner = new(() =>
+        {
+            if (!encrypted)
+            {
+                var logger = loggers.CreateLogger(typeof(DataProtectionSetup).FullName!);
+                string path = folder.FullName;
+                LogUnencrypted(logger, path);
+            }
+
+            folder.Create();
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(folder.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                File.SetUnixFileMode(folder.Parent!.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            return new FileSystemXmlRepository(folder, loggers);
+        });
+
+        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements() => _inner.Value.GetAllElements();
+
+        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName) => _inner.Value.StoreElement(element, friendlyName);
+    }
+
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Information,
+        Message = "Data-protection keys (they protect sign-in cookies and page sessions) are kept unencrypted in {Folder}, readable by this account only. To encrypt them at rest, give an HTTPS certificate with an RSA key (Kestrel:Certificates:Default, see README 'HTTPS and mutual TLS'); nothing else to do otherwise")]
+    private static partial void LogUnencrypted(ILogger logger, string folder);
 }

@@ -12,6 +12,8 @@ public sealed class CircuitOutageBoardSource(OutageBoardSource board, CircuitRem
 {
     public OutageBoardState Current => board.Current;
 
+    public IReadOnlyList<OutageRow> ClosedRows() => board.ClosedRows();
+
     public IDisposable Subscribe(Func<Task> onChanged) => board.Subscribe(onChanged);
 
     public Task<OutageDetail?> GetDetailAsync(string id) => board.GetDetailAsync(id);

@@ -207,6 +207,9 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
         return [.. list];
     }
 
+    /// <summary>Closed outages (restored, cleared, momentary), most recent first: read when the board's filter asks for them.</summary>
+    public IReadOnlyList<OutageRow> ClosedRows() => [.. _queries.ClosedRows().Select(Row)];
+
     public async Task<OutageDetail?> GetDetailAsync(string id)
     {
         if (await _queries.DetailAsync(id, lastEvents: false).ConfigureAwait(false) is not { } detail)

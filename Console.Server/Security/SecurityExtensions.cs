@@ -106,32 +106,62 @@ public static class SecurityExtensions
     });
 
     /// <summary>
-    /// Renders <c>/forbidden</c> with status 403 in place of a page the user's role does not allow (no
-    /// redirect: the address stays, and the answer says what it is). Registered by
-    /// <see cref="UseForbiddenPage"/>; everything else keeps its own status and body.
+    /// Renders <c>/status/403</c> (the forbidden page) with status 403 in place of a page the user's role does not
+    /// allow, and <c>/status/404</c> (the not-found page, in the console's layout with the ways back) in place of an
+    /// empty 404 for an address that is no page (no redirect: the address stays, and the answer says what it is).
+    /// API, hub, metrics and asset addresses keep their own status and body (an unknown API route: a 404 problem).
     /// </summary>
     public static IApplicationBuilder UseForbiddenPage(this IApplicationBuilder app)
     {
-        app.UseStatusCodePagesWithReExecute(AccessDeniedPage);
-        return app.Use((context, next) =>
+        app.UseStatusCodePagesWithReExecute(StatusPages + "/{0}");
+        return app.Use(async (context, next) =>
         {
-            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } feature)
+            var feature = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>();
+            if (feature is not null)
             {
-                feature.Enabled = false; // only ForbidPage turns it on, for one page request
+                feature.Enabled = false; // only ForbidPage turns it on, for one page request, or an empty 404 below
             }
 
-            return next(context);
+            await next(context).ConfigureAwait(false);
+            if (context.Response.StatusCode != StatusCodes.Status404NotFound || context.Response.HasStarted || context.Response.ContentType is not null)
+            {
+                return;
+            }
+
+            if (feature is not null && IsPageAddress(context.Request))
+            {
+                feature.Enabled = true; // StatusCodePagesMiddleware re-executes /status/404
+            }
+            else if (context.Request.Path.StartsWithSegments("/api") && context.GetEndpoint() is null
+                     && context.RequestServices.GetService<IProblemDetailsService>() is { } problems)
+            {
+                // An address no API route has: a 404 problem, as the API's own 404s are.
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = $"no API route '{context.Request.Path}'" },
+                }).ConfigureAwait(false);
+            }
         });
     }
 
+    private const string StatusPages = "/status";
+
     private const string AccessDeniedPage = "/forbidden";
+
+    /// <summary>A GET of an address a person types or follows: not the API, hubs, metrics, the framework's or assets' files.</summary>
+    private static bool IsPageAddress(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && !IsMachinePath(request.Path) && !request.Path.StartsWithSegments(StatusPages)
+        && !request.Path.StartsWithSegments("/_blazor") && !request.Path.StartsWithSegments("/_framework")
+        && !request.Path.StartsWithSegments("/_content") && !request.Path.StartsWithSegments("/lib")
+        && !Path.HasExtension(request.Path.Value);
 
     /// <summary>API, hub and circuit calls get a bare 403; a page request the 403 page (see <see cref="UseForbiddenPage"/>).</summary>
     private static Task ForbidPage(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context)
     {
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         if (!IsMachinePath(context.Request.Path) && !context.Request.Path.StartsWithSegments("/_blazor")
-            && HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments(AccessDeniedPage)
+            && HttpMethods.IsGet(context.Request.Method) && !context.Request.Path.StartsWithSegments(StatusPages) && !context.Request.Path.StartsWithSegments(AccessDeniedPage)
             && context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } feature)
         {
             feature.Enabled = true;

@@ -343,7 +343,7 @@ public sealed partial class UdpIngestService(
     private static partial void LogKernelDrops(ILogger logger, long count, int port, long total);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Warning,
-        Message = "UDP receive buffer is {Usable} bytes, not the {Requested} asked for: net.core.rmem_max caps it. A storm burst the listener cannot absorb is dropped by the kernel; raise the cap (sysctl -w net.core.rmem_max=16777216)")]
+        Message = "UDP receive buffer is {Usable} bytes, not the {Requested} asked for: net.core.rmem_max caps it. A storm burst the listener cannot absorb is dropped by the kernel; raise the cap as root: sysctl -w net.core.rmem_max=16777216, and to keep it after a reboot: echo net.core.rmem_max=16777216 > /etc/sysctl.d/90-opsconsole.conf; then restart the console")]
     private static partial void LogBufferCapped(ILogger logger, int usable, int requested);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Event journal damage found at start: {TornTailBytes} torn bytes cut from the tail, {Corruptions} damaged regions reported")]

@@ -17,10 +17,52 @@ public sealed partial class TopologyBootstrapper(
     ITopologyStore store,
     TopologyState state,
     IOptions<TopologyOptions> options,
-    ILogger<TopologyBootstrapper> logger) : IHostedService
+    ILogger<TopologyBootstrapper> logger,
+    ValidatedNetworkFile? validated = null) : IHostedService
 {
     /// <summary>The demo network shipped next to the binaries (ckt24, see networks/ckt24.LICENSE.txt).</summary>
     public static string BundledNetworkPath => Path.Combine(AppContext.BaseDirectory, "networks", "ckt24.geojson");
+
+    /// <summary>The file a first start imports: <c>Topology:File</c>, or the bundled demo network when it is empty.</summary>
+    public static string ConfiguredPath(TopologyOptions options) =>
+        string.IsNullOrWhiteSpace(options.File) ? BundledNetworkPath : OptionPaths.Resolve(options.File);
+
+    /// <summary>How messages name the file: the key and its value.</summary>
+    public static string ConfiguredKey(TopologyOptions options) =>
+        string.IsNullOrWhiteSpace(options.File) ? "Topology:File (bundled demo network)" : $"Topology:File = '{options.File}'";
+
+    /// <summary>
+    /// Reads and validates the file a first start would import, without storing anything; throws
+    /// <see cref="TopologyLoadException"/> naming the key when it is missing or invalid.
+    /// </summary>
+    public static async Task<TopologyImport> ReadConfiguredAsync(TopologyOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var path = ConfiguredPath(options);
+        var key = ConfiguredKey(options);
+        if (!File.Exists(path))
+        {
+            throw new TopologyLoadException($"{key}: no such file ({path})");
+        }
+
+        // First start: a million-meter file takes minutes; say how far it is.
+        var phase = System.Diagnostics.Stopwatch.GetTimestamp();
+        TopologyImport import;
+        string fileName = Path.GetFileName(path);
+        await using (var file = new ProgressStream(File.OpenRead(path), (read, total) => LogReading(logger, fileName, read >> 20, total >> 20)))
+        {
+            import = await TopologyGeoJsonReader.ReadAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+
+        int errors = import.Errors.Count();
+        double readMs = Ms(phase);
+        LogValidated(logger, import.Features.Count, errors, readMs);
+        if (!import.IsValid)
+        {
+            throw new TopologyLoadException($"{key}: the network file is invalid ({errors} errors); nothing was stored", [.. import.Errors]);
+        }
+
+        return import;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -51,37 +93,17 @@ public sealed partial class TopologyBootstrapper(
         }
         else
         {
-            var configured = options.Value.File;
-            var path = string.IsNullOrWhiteSpace(configured) ? BundledNetworkPath : OptionPaths.Resolve(configured);
-            var key = string.IsNullOrWhiteSpace(configured) ? "Topology:File (bundled demo network)" : $"Topology:File = '{configured}'";
-            if (!File.Exists(path))
-            {
-                throw new TopologyLoadException($"{key}: no such file ({path})");
-            }
-
-            // First start: a million-meter file takes minutes; say how far it is.
-            var phase = System.Diagnostics.Stopwatch.GetTimestamp();
-            TopologyImport import;
+            var path = ConfiguredPath(options.Value);
             string fileName = Path.GetFileName(path);
-            await using (var file = new ProgressStream(File.OpenRead(path), (read, total) => LogReading(logger, fileName, read >> 20, total >> 20)))
-            {
-                import = await TopologyGeoJsonReader.ReadAsync(file, cancellationToken).ConfigureAwait(false);
-            }
-
-            double readMs = Ms(phase);
-            int errors = import.Errors.Count();
-            LogValidated(logger, import.Features.Count, errors, readMs);
-            if (!import.IsValid)
-            {
-                throw new TopologyLoadException($"{key}: the network file is invalid ({errors} errors); nothing was stored", [.. import.Errors]);
-            }
+            // Read ahead by the host's pre-flight check (ConsoleHost) when it ran; otherwise here.
+            var import = validated?.Take(path) ?? await ReadConfiguredAsync(options.Value, logger, cancellationToken).ConfigureAwait(false);
 
             foreach (var warning in import.Findings)
             {
                 LogFinding(logger, warning.ToString());
             }
 
-            phase = System.Diagnostics.Stopwatch.GetTimestamp();
+            var phase = System.Diagnostics.Stopwatch.GetTimestamp();
             store.Save(import.Features, fileName);
             double storeMs = Ms(phase);
             LogStored(logger, import.Features.Count, storeMs);

@@ -13,15 +13,32 @@ internal static class TopologyFeatureParser
     {
         if (!feature.TryGetProperty("properties", out var props) || props.ValueKind != JsonValueKind.Object)
         {
-            string? fallbackId = feature.TryGetProperty("id", out var fid) && fid.ValueKind == JsonValueKind.String ? fid.GetString() : null;
-            findings.Add(Error(fallbackId, index, FindingCodes.FeatureInvalid, "the feature has no properties object"));
+            findings.Add(Error(FeatureLevelId(feature), index, FindingCodes.FeatureInvalid, "the feature has no properties object"));
             return null;
         }
 
-        string? id = props.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.String ? idEl.GetString() : null;
+        // The id is properties.id or the standard GeoJSON feature-level id (RFC 7946 §3.2); either will do, and
+        // when a feature has both they must agree.
+        string? featureId = FeatureLevelId(feature);
+        bool hasPropertyId = props.TryGetProperty("id", out var idEl) && idEl.ValueKind != JsonValueKind.Null;
+        string? propertyId = hasPropertyId && idEl.ValueKind == JsonValueKind.String ? idEl.GetString() : null;
+        if (hasPropertyId && string.IsNullOrEmpty(propertyId))
+        {
+            findings.Add(Error(featureId, index, FindingCodes.IdMissing, "properties.id must be a non-empty string"));
+            return null;
+        }
+
+        if (propertyId is not null && featureId is not null && !string.Equals(propertyId, featureId, StringComparison.Ordinal))
+        {
+            findings.Add(Error(propertyId, index, FindingCodes.IdConflict,
+                $"the feature's id '{featureId}' and its properties.id '{propertyId}' differ: give one, or the same value in both"));
+            return null;
+        }
+
+        string? id = propertyId ?? featureId;
         if (string.IsNullOrEmpty(id))
         {
-            findings.Add(Error(null, index, FindingCodes.IdMissing, "properties.id is missing or not a non-empty string"));
+            findings.Add(Error(null, index, FindingCodes.IdMissing, "the feature has no id: give properties.id or the feature's id (a non-empty string)"));
             return null;
         }
 
@@ -132,6 +149,22 @@ internal static class TopologyFeatureParser
             Phase = phase,
             Feeder = feeder,
             Extra = ExtractExtra(props, kind),
+        };
+    }
+
+    /// <summary>The GeoJSON feature-level <c>id</c>: a non-empty string, or an integer taken as its decimal text; else null.</summary>
+    private static string? FeatureLevelId(JsonElement feature)
+    {
+        if (!feature.TryGetProperty("id", out var el))
+        {
+            return null;
+        }
+
+        return el.ValueKind switch
+        {
+            JsonValueKind.String when el.GetString() is { Length: > 0 } text => text,
+            JsonValueKind.Number when el.TryGetInt64(out long n) => n.ToString(CultureInfo.InvariantCulture),
+            _ => null,
         };
     }
 

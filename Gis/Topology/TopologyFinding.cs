@@ -31,6 +31,7 @@ public static class FindingCodes
     public const string FeatureInvalid = "feature.invalid";
     public const string IdMissing = "id.missing";
     public const string IdDuplicate = "id.duplicate";
+    public const string IdConflict = "id.conflict";
     public const string KindMissing = "kind.missing";
     public const string KindUnknown = "kind.unknown";
     public const string ParentMissing = "parent.missing";

@@ -139,6 +139,34 @@ public sealed class MeterFleetTests
     }
 
     [Fact]
+    public async Task PingCommand_PrintsEachAttemptAndAVerdict_DeadAndMisconfiguredExitNonZero()
+    {
+        await using var fleet = MeterFleet.Start(count: 12, dead: 0.3, misconfigured: 0.3, port: 15683 + Random.Shared.Next(2000, 3000), seed: 3);
+        var dead = fleet.Meters.First(m => m.Dead).EndPoint.ToString();
+        var bad = fleet.Meters.First(m => m.Misconfigured).EndPoint.ToString();
+        var live = fleet.Meters.First(m => !m.Dead && !m.Misconfigured).EndPoint.ToString();
+
+        var deadRun = await ConsoleUnderTest.Run("ping", "--meter", dead, "--ack-timeout-ms", "100", "--max-retransmit", "1");
+        var badRun = await ConsoleUnderTest.Run("ping", "--meter", bad, "--ack-timeout-ms", "100", "--max-retransmit", "1");
+        var liveRun = await ConsoleUnderTest.Run("ping", "--meter", live, "--ack-timeout-ms", "100", "--max-retransmit", "1");
+
+        Assert.Equal(1, deadRun.Exit);
+        Assert.Contains($"{dead}: ping, 2 transmission(s) at most, no answer within 0.5 s means dead", deadRun.Out, StringComparison.Ordinal);
+        Assert.Contains($"{dead}:   attempt 1/2: empty CON sent", deadRun.Out, StringComparison.Ordinal);
+        Assert.Contains($"{dead}:   attempt 2/2: empty CON sent", deadRun.Out, StringComparison.Ordinal);
+        Assert.Contains($"{dead}: DEAD: no answer after 2 transmission(s)", deadRun.Out, StringComparison.Ordinal);
+
+        Assert.Equal(1, badRun.Exit);
+        Assert.Contains($"{bad}: MISCONFIGURED", badRun.Out, StringComparison.Ordinal);
+        Assert.Contains("EVENT_PRIORITY_OUTAGE=0: it will never send a last gasp", badRun.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("alive", badRun.Out, StringComparison.Ordinal);
+
+        Assert.True(liveRun.Exit == 0, liveRun.Out);
+        Assert.Contains($"{live}: alive (RST in", liveRun.Out, StringComparison.Ordinal);
+        Assert.Contains($"{live}:   attempt 1/2", liveRun.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MetersCommand_PrintsItsEndpoints_AndStopsAfterItsDuration()
     {
         var port = (15683 + Random.Shared.Next(1000, 2000)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -118,6 +118,22 @@ public sealed class StormPlanningTests
         Assert.Equal("T9", Assert.Single(s.Spurious).DeviceId);
         Assert.Equal(1, Score.Compute([], []).Precision);
     }
+
+    [Fact]
+    public void StormScore_LeavesOutOutagesOpenBeforeTheStorm_UnlessTheStormExpectsOneThere()
+    {
+        ExpectedOutage[] expected = [new("Device", "D1", 40), new("Transformer", "T1", 3)];
+        ApiOutage[] before = [new("O-1", "Transformer", "T77", "Confirmed", 5, 5), new("O-2", "Device", "D1", "Confirmed", 10, 4)];
+        ApiOutage[] now = [before[0], before[1] with { Meters = 40 }, new("O-3", "Transformer", "T1", "Suspected", 3, 2)];
+
+        var own = StormCommand.StormOwn(now, before, expected);
+        var s = Score.Compute(expected, own);
+
+        Assert.Equal(["O-2", "O-3"], own.Select(o => o.Id));
+        Assert.Equal(1, s.Precision);
+        Assert.Equal(1, s.Recall);
+        Assert.True(Score.Compute(expected, now).Precision < 1); // scored on everything open (T77 too), it would have FAILED
+    }
 }
 
 /// <summary>The real executable: what an operator's shell sees.</summary>

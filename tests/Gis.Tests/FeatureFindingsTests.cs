@@ -83,14 +83,66 @@ public class FeatureFindingsTests
         Assert.False(import.IsValid);
     }
 
-    [Fact]
-    public void Read_IdOnlyAtFeatureLevel_ReportsIdMissing()
+    [Theory]
+    [InlineData("\"T9\"", "T9")]
+    [InlineData("9", "9")]
+    public void Read_IdOnlyAtFeatureLevel_IsTheFeaturesId(string featureId, string expected)
     {
-        // The contract's id is properties.id; the GeoJSON feature id alone does not do.
+        // RFC 7946 §3.2: the standard GeoJSON feature id (a string or a number) does as well as properties.id.
         var import = Geo.Read(Geo.NetworkWith(
-            """{"type":"Feature","id":"T9","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"kind":"transformer","parent":"F1"}}"""));
+            $$$"""{"type":"Feature","id":{{{featureId}}},"geometry":{"type":"Point","coordinates":[-89.0,40.0]},"properties":{"kind":"transformer","parent":"F1"}}""",
+            Geo.Meter("M9", expected, 9)));
+
+        Geo.AssertFindings(import);
+        Assert.True(import.IsValid);
+        var transformer = Assert.Single(import.Features, f => f.Id == expected);
+        Assert.Equal(ElementKind.Transformer, transformer.Kind);
+        Assert.Equal(expected, Assert.Single(import.Features, f => f.Id == "M9").Parent); // a parent may name it
+    }
+
+    [Fact]
+    public void Read_SameIdAtFeatureLevelAndInProperties_IsAccepted()
+    {
+        var import = Geo.Read(Geo.NetworkWith(
+            """{"type":"Feature","id":"T9","geometry":{"type":"Point","coordinates":[-89.0,40.0]},"properties":{"kind":"transformer","id":"T9","parent":"F1"}}"""));
+
+        Geo.AssertFindings(import);
+        Assert.Contains(import.Features, f => f.Id == "T9");
+    }
+
+    [Fact]
+    public void Read_DifferentIdsAtFeatureLevelAndInProperties_ReportsIdConflictNamingBoth()
+    {
+        var import = Geo.Read(Geo.NetworkWith(
+            """{"type":"Feature","id":"T8","geometry":{"type":"Point","coordinates":[-89.0,40.0]},"properties":{"kind":"transformer","id":"T9","parent":"F1"}}"""));
+
+        Geo.AssertFindings(import, (FindingCodes.IdConflict, Error, "T9"));
+        Assert.Equal(Appended, import.Findings[0].FeatureIndex);
+        Assert.Contains("'T8'", import.Findings[0].Message, StringComparison.Ordinal);
+        Assert.Contains("'T9'", import.Findings[0].Message, StringComparison.Ordinal);
+        Assert.False(import.IsValid);
+    }
+
+    [Fact]
+    public void Read_FeatureLevelIdDuplicatingAnotherFeaturesPropertiesId_ReportsIdDuplicate()
+    {
+        var import = Geo.Read(Geo.NetworkWith(
+            """{"type":"Feature","id":"F1","geometry":{"type":"Point","coordinates":[-89.0,40.0]},"properties":{"kind":"transformer","parent":"F1"}}"""));
+
+        Assert.Contains(import.Findings, f => f.Code == FindingCodes.IdDuplicate && f.FeatureId == "F1");
+        Assert.False(import.IsValid);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"Feature","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"kind":"transformer","parent":"F1"}}""")]
+    [InlineData("""{"type":"Feature","id":"","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"kind":"transformer","parent":"F1"}}""")]
+    [InlineData("""{"type":"Feature","id":1.5,"geometry":{"type":"Point","coordinates":[0,0]},"properties":{"kind":"transformer","parent":"F1"}}""")]
+    public void Read_NoIdAnywhere_ReportsIdMissingSayingWhereAnIdGoes(string feature)
+    {
+        var import = Geo.Read(Geo.NetworkWith(feature));
 
         Geo.AssertFindings(import, (FindingCodes.IdMissing, Error, null));
+        Assert.Contains("properties.id or the feature's id", import.Findings[0].Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -254,8 +254,9 @@ public class StreamingTests(Ckt24Fixture ckt24)
     [Fact]
     public void Read_FeatureWithForeignMembers_IsReadFromPropertiesOnly()
     {
-        // GeoJSON allows members beyond type/geometry/properties on a feature; they are not the contract's.
-        var feature = """{"id":"other","bbox":[0,0,1,1],"type":"Feature","properties":{"kind":"transformer","id":"T9","parent":"F1"},"title":{"x":1},"geometry":{"type":"Point","bbox":[1,2,1,2],"coordinates":[-89.5,40.5]}}""";
+        // GeoJSON allows members beyond type/geometry/properties on a feature; they are not the contract's. (The
+        // feature-level id is: it must agree with properties.id, FeatureFindingsTests.)
+        var feature = """{"id":"T9","bbox":[0,0,1,1],"type":"Feature","properties":{"kind":"transformer","id":"T9","parent":"F1"},"title":{"x":1},"geometry":{"type":"Point","bbox":[1,2,1,2],"coordinates":[-89.5,40.5]}}""";
 
         var import = Geo.Read(Geo.NetworkWith(feature));
 

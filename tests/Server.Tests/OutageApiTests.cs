@@ -166,6 +166,27 @@ public sealed class OutageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RestoredOutage_LeavesTheBoardsOpenRows_AndIsAmongItsClosedRows()
+    {
+        await PowerDown(1, 1);
+        await PowerDown(2, 1);
+        var open = await WaitForOutage(o => o.DeviceId == "T1" && o.IsActive);
+        var board = _host.Get<OpsConsole.Console.Server.Outages.OutageBoardSource>();
+        var dispatcher = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "dana"), new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, "dispatcher")], "test"));
+
+        var result = await board.RestoreAsync(open.Id, dispatcher, "crew closed the fuse", null);
+        Assert.True(result.Succeeded, result.Error);
+        await WaitForOutage(o => o.Id == open.Id && !o.IsActive);
+
+        Assert.DoesNotContain(board.Current.Rows, r => r.Id == open.Id);
+        var closed = Assert.Single(board.ClosedRows(), r => r.Id == open.Id);
+        Assert.Equal(OpsConsole.Console.Client.Outages.OutageStateView.Restored, closed.State);
+        Assert.Equal("T1", closed.DeviceId);
+        Assert.NotNull(await board.GetDetailAsync(open.Id)); // its detail opens from the board
+    }
+
+    [Fact]
     public async Task Auth_And_Problems_NameTheField()
     {
         using (var anonymous = await Send(HttpMethod.Get, "/api/outages", null))

@@ -100,6 +100,71 @@ public sealed class OutageBoardTests : IAsyncLifetime
         Assert.Equal(expected, Elements(cut));
     }
 
+    private void AddClosed()
+    {
+        _board.Closed.Add(Row("O-9", "Transformer", "T9", "Feeder 1", "Restored", meters: 4, critical: 0, priority: 0, minutesAgo: 300));
+        _board.Closed.Add(Row("O-8", "Device", "D8", "Feeder 3", "Cleared", meters: 30, critical: 0, priority: 0, minutesAgo: 90));
+        _board.Closed.Add(Row("O-7", "Meter", "M7", "Feeder 1", "Momentary", meters: 1, critical: 0, priority: 0, minutesAgo: 60));
+    }
+
+    [Theory]
+    [InlineData("outages?state=all", new[] { "F2 name", "D2 name", "T1 name", "M9 name", "M7 name", "D8 name", "T9 name" })]
+    [InlineData("outages?state=closed", new[] { "M7 name", "D8 name", "T9 name" })]
+    [InlineData("outages?state=Restored", new[] { "T9 name" })]
+    [InlineData("outages?state=Cleared", new[] { "D8 name" })]
+    [InlineData("outages?state=closed&feeder=Feeder%201", new[] { "M7 name", "T9 name" })]
+    [InlineData("outages?state=all&level=Device", new[] { "D2 name", "D8 name" })]
+    public void Board_StateFilterReachesClosedOutages_OpenByPriorityThenClosedMostRecentFirst(string url, string[] expected)
+    {
+        AddClosed();
+
+        var cut = RenderAs("dispatcher", url);
+
+        Assert.Equal(expected, Elements(cut));
+        Assert.Contains($"{expected.Length} of", cut.Find(".oc-board-count").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Board_WithoutAStateFilter_ShowsOpenOutagesOnly_AndDoesNotReadClosedOnes()
+    {
+        AddClosed();
+
+        var cut = RenderAs("dispatcher");
+
+        Assert.Equal(["F2 name", "D2 name", "T1 name", "M9 name"], Elements(cut));
+        Assert.Equal(0, _board.ClosedReads);
+    }
+
+    [Fact]
+    public void Board_ClosedOutage_OpensItsDetail()
+    {
+        AddClosed();
+        var cut = RenderAs("dispatcher", "outages?state=Restored");
+
+        OpenRow(cut, 0);
+
+        Assert.Contains("Explanation of O-9", cut.Find("[aria-label='Explanation']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Board_StateFilter_OffersClosedStatesAndAll()
+    {
+        var auth = _ctx.AddAuthorization();
+        auth.SetAuthorized("dana");
+        auth.SetRoles("dispatcher");
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", true));
+        var popovers = _ctx.Render<MudBlazor.MudPopoverProvider>(); // where a select's list is drawn
+        var cut = _ctx.Render<OutageBoardPage>();
+
+        cut.FindAll(".oc-board-filters .mud-select .mud-input-control")[0].QuerySelector(".mud-select-input, .mud-input-slot, input, div")!.MouseDown();
+
+        popovers.WaitForAssertion(() =>
+        {
+            var items = popovers.FindAll(".mud-list-item").Select(i => i.TextContent.Trim()).ToArray();
+            Assert.Equal(["Suspected", "Confirmed", "Acknowledged", "Dispatched", "Restored (closed)", "Cleared (closed)", "Momentary (closed)", "All closed", "All, open and closed"], items);
+        });
+    }
+
     [Fact]
     public void Board_ClickingARow_ShowsExplanationTimelineAndMeters()
     {
@@ -345,6 +410,17 @@ public sealed class OutageBoardTests : IAsyncLifetime
 
         public static FakeBoard Empty() => new();
 
+        /// <summary>The closed outages <see cref="ClosedRows"/> gives, and how often it was asked.</summary>
+        public List<OutageRow> Closed { get; } = [];
+
+        public int ClosedReads { get; private set; }
+
+        public IReadOnlyList<OutageRow> ClosedRows()
+        {
+            ClosedReads++;
+            return Closed;
+        }
+
         public void Set(params OutageRow[] rows)
         {
             Current = new OutageBoardState(rows, new BoardHeader(rows.Length, rows.Sum(r => r.Meters), rows.Sum(r => r.CriticalMeters), 12, 0), Now);
@@ -364,7 +440,7 @@ public sealed class OutageBoardTests : IAsyncLifetime
                 await gate;
             }
 
-            var row = Current.Rows.FirstOrDefault(r => r.Id == id);
+            var row = Current.Rows.Concat(Closed).FirstOrDefault(r => r.Id == id);
             return row is null ? null : new OutageDetail(
                 row,
                 $"Explanation of {id}",

@@ -65,6 +65,18 @@ public sealed class RoutesTests : IAsyncLifetime
         Assert.Equal("admin/users", navigation.ToBaseRelativePath(navigation.Uri));
     }
 
+    [Fact]
+    public void UnknownAddress_InTheCircuit_ShowsTheNotFoundMessageWithTheWaysBack()
+    {
+        _auth.SignIn("dana", "dispatcher");
+        _ctx.Services.GetRequiredService<NavigationManager>().NavigateTo("no/such/page");
+
+        var cut = _ctx.Render<Routes>();
+
+        Assert.Contains("Nothing at this address.", cut.Find("[aria-label='Not found']").TextContent, StringComparison.Ordinal);
+        Assert.Equal(["/map", "/outages"], cut.FindAll("[aria-label='Not found'] a").Select(a => a.GetAttribute("href")));
+    }
+
     private sealed class SwitchableAuthentication : AuthenticationStateProvider
     {
         private ClaimsPrincipal _user = new(new ClaimsIdentity());

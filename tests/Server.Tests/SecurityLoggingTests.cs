@@ -27,6 +27,21 @@ public sealed class SecurityLoggingTests
     }
 
     [Fact]
+    public async Task UnencryptedDataProtectionKeys_AreSaidOnceWithWhereAndTheFix_NotAsFrameworkWarnings()
+    {
+        var logs = new CapturedLogs();
+        await using var host = await RunningHost.StartAsync(logs.AddTo);
+        var protector = Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.CreateProtector(
+            host.Get<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(), "test");
+        _ = Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Protect(protector, "x"); // the key ring is in use
+
+        var said = Assert.Single(logs.Lines, l => l.Id.Id == 6201);
+        Assert.Contains("keys/data-protection", said.Message, StringComparison.Ordinal);
+        Assert.Contains("Kestrel:Certificates:Default", said.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Lines, l => l.Category.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal) && l.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
     public async Task RefusedApiKeys_AreLoggedWithTheAddress_OnceAMinutePerAddress_NeverTheKey()
     {
         var logs = new CapturedLogs();

@@ -9,7 +9,8 @@ public static class Cli
           storm --fail <element> | --random-faults N [--loss 0.25] [--seed 1] [--truth f.json] [--score]
           restore --truth f.json [--leave-down 0.1]
           meters --count N [--dead 0.1] [--misconfigured 0.1] [--meter-port 15683] [--duration s]
-          ping --meter <address:port>               CoAP ping and GET /ami/cfg of a simulated meter
+          ping --meter <address:port>               CoAP ping and GET /ami/cfg of a simulated meter: each attempt, then
+                                                    alive / DEAD / MISCONFIGURED (EVENT_PRIORITY_OUTAGE=0); exit 1 unless alive
         shared: --host 127.0.0.1 --port 5683 --api http://localhost:5000 --api-key K (or OPSCONSOLE_API_KEY)
                 --key data/keys/master.key --topology networks/ckt24.geojson --ack-timeout-ms 2000 --max-retransmit 4
         """;

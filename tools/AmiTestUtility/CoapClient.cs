@@ -90,8 +90,14 @@ public sealed class CoapClient : IAsyncDisposable
     /// <summary>True once the peer answered any datagram with ICMP port unreachable.</summary>
     public bool Refused => _refused;
 
-    /// <summary>Sends <paramref name="datagram"/> (a CON whose Message ID is <paramref name="messageId"/>) and retransmits until answered.</summary>
-    public async Task<ExchangeResult> ExchangeAsync(byte[] datagram, ushort messageId, CancellationToken ct)
+    /// <summary>The longest a CON exchange can wait for its answer with these options (every timeout at its 1.5× maximum).</summary>
+    public static TimeSpan MaxExchangeTime(TimeSpan ackTimeout, int maxRetransmit) => ackTimeout * 1.5 * ((1 << (maxRetransmit + 1)) - 1);
+
+    /// <summary>
+    /// Sends <paramref name="datagram"/> (a CON whose Message ID is <paramref name="messageId"/>) and retransmits until answered;
+    /// <paramref name="onAttempt"/> hears of each transmission (1-based number, of how many at most, and how long it waits).
+    /// </summary>
+    public async Task<ExchangeResult> ExchangeAsync(byte[] datagram, ushort messageId, CancellationToken ct, Action<int, int, TimeSpan>? onAttempt = null)
     {
         var tcs = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[messageId] = tcs;
@@ -104,6 +110,7 @@ public sealed class CoapClient : IAsyncDisposable
             {
                 await SendAsync(datagram, ct);
                 transmissions++;
+                onAttempt?.Invoke(transmissions, _maxRetransmit + 1, timeout);
                 var done = await Task.WhenAny(tcs.Task, Task.Delay(timeout, ct));
                 if (done == tcs.Task && tcs.Task.IsFaulted)
                 {

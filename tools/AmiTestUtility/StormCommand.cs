@@ -119,6 +119,14 @@ public static class StormCommand
             stdout.WriteLine($"ground truth written to {Path.GetFullPath(truthPath)}");
         }
 
+        // Score only the storm's own outages: those open before it began are someone else's (an earlier run, real traffic).
+        using var api = score ? new HeadEndApi(o.Api, apiKey!, TimeSpan.FromMilliseconds(o.HttpTimeoutMs)) : null;
+        var before = api is null ? [] : await api.ActiveOutagesAsync(ct);
+        if (before.Count > 0)
+        {
+            stdout.WriteLine($"{before.Count} outage(s) already open before the storm: not scored (they are not this storm's)");
+        }
+
         var peer = await CoapClient.ResolveAsync(o.Host, o.Port, ct);
         await using var gateways = Gateways.Open(peer, settings.Gateways, o);
         stdout.WriteLine($"sending {plan.Messages.Count(m => !m.Lost)} of {plan.Messages.Count} datagrams to {peer} through {gateways.Count} gateways ({gateways.Describe()}) over {settings.SpreadMs} ms");
@@ -200,13 +208,12 @@ public static class StormCommand
         }
 
         // The window closes windowMs after the last gasp that opened it; then poll the REST API until it matches or the deadline.
-        using var api = new HeadEndApi(o.Api, apiKey!, TimeSpan.FromMilliseconds(o.HttpTimeoutMs));
         var earliest = TimeSpan.FromMilliseconds(settings.SpreadMs + windowMs);
         var deadline = earliest + TimeSpan.FromMilliseconds(settleMs);
         Score result;
         while (true)
         {
-            var reported = await api.ActiveOutagesAsync(ct);
+            var reported = StormOwn(await api!.ActiveOutagesAsync(ct), before, plan.Expected);
             result = Score.Compute(plan.Expected, reported);
             bool perfect = result.Matched == result.Expected && result.Matched == result.Reported && result.WrongCustomers == 0;
             if ((perfect && start.Elapsed >= earliest) || start.Elapsed >= deadline)
@@ -234,8 +241,28 @@ public static class StormCommand
             stdout.WriteLine($"  wrong customers: {mismatch}");
         }
 
+        var earlier = Shared(before, plan.Expected);
+        foreach (var e in earlier)
+        {
+            stdout.WriteLine($"  note: {e.Level} {e.DeviceId} ({e.Id}) was already open before the storm; scored, as the storm expects an outage there");
+        }
+
         bool passed = result.Precision >= minPrecision && result.Recall >= minRecall && transportOk;
         stdout.WriteLine(passed ? "storm: PASSED" : "storm: FAILED");
         return passed ? 0 : 1;
     }
+
+    /// <summary>
+    /// The outages a storm is scored on: those open now that were not open before it began, and those open before it
+    /// that stand on an element the storm expects an outage at (its last gasps may have joined it).
+    /// </summary>
+    public static IReadOnlyList<ApiOutage> StormOwn(IReadOnlyList<ApiOutage> now, IReadOnlyList<ApiOutage> before, IReadOnlyList<ExpectedOutage> expected)
+    {
+        var earlier = before.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
+        var shared = Shared(before, expected).Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
+        return [.. now.Where(o => !earlier.Contains(o.Id) || shared.Contains(o.Id))];
+    }
+
+    private static IReadOnlyList<ApiOutage> Shared(IReadOnlyList<ApiOutage> before, IReadOnlyList<ExpectedOutage> expected) =>
+        [.. before.Where(o => expected.Any(e => e.Level == o.Level && e.DeviceId == o.DeviceId))];
 }

@@ -21,6 +21,9 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
     /// <summary>Open outages, highest priority first (<see cref="OutageSnapshot.Active"/>), with their element's names.</summary>
     public IReadOnlyList<OutageRowView> Rows() => Current().Rows;
 
+    /// <summary>Closed outages (restored, cleared, momentary; merged ones are not in the snapshot), most recent first.</summary>
+    public IReadOnlyList<OutageRowView> ClosedRows() => Current().Closed.Value;
+
     /// <summary>The open outages as the map draws them, same moment as <see cref="Rows"/>.</summary>
     public IReadOnlyList<OutageOverlayView> MapOverlay() => Current().Overlay.Value;
 
@@ -60,7 +63,9 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
         }
 
         // Two readers may build the same moment at once; either result is right, the last one stays.
-        built = new Built(snapshot, net, [.. snapshot.Active.Select(o => Row(o, net))], new Lazy<IReadOnlyList<OutageOverlayView>>(() => Overlay(snapshot, net)));
+        built = new Built(snapshot, net, [.. snapshot.Active.Select(o => Row(o, net))], new Lazy<IReadOnlyList<OutageOverlayView>>(() => Overlay(snapshot, net)),
+            new Lazy<IReadOnlyList<OutageRowView>>(() => [.. snapshot.All.Where(o => !o.IsActive)
+                .OrderByDescending(o => o.StartedAt).ThenBy(o => o.Id, StringComparer.Ordinal).Select(o => Row(o, net))]));
         Volatile.Write(ref _built, built);
         return built;
     }
@@ -114,5 +119,6 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
             return new OutageOverlayView(o, [.. transformers.Distinct(StringComparer.Ordinal)], silent);
         })];
 
-    private sealed record Built(OutageSnapshot Snapshot, NetworkTopology Network, IReadOnlyList<OutageRowView> Rows, Lazy<IReadOnlyList<OutageOverlayView>> Overlay);
+    private sealed record Built(OutageSnapshot Snapshot, NetworkTopology Network, IReadOnlyList<OutageRowView> Rows, Lazy<IReadOnlyList<OutageOverlayView>> Overlay,
+        Lazy<IReadOnlyList<OutageRowView>> Closed);
 }
