@@ -1,3 +1,4 @@
+using OpsConsole.Engine.Application.Power;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Application;
 using OpsConsole.Engine.Application.Meters;

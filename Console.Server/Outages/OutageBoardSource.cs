@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using OpsConsole.Engine.Application.Power;
 using OpsConsole.Console.Client.Outages;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Application;

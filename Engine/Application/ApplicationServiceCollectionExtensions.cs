@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Engine.Application.Power;
 using OpsConsole.Engine.Application.Meters;
 using OpsConsole.Engine.Application.Outages;
 using OpsConsole.Engine.Application.Push;

@@ -89,6 +89,29 @@ public class NetworkSnapshotTests
     }
 
     [Fact]
+    public void RoundTrip_ANetworkOfSeveralParts_DecodedSideBySide_KeepsOrderAndReferences()
+    {
+        var factory = TopologyGeoJsonReader.Factory;
+        const int meters = 150_000; // three parts of 65,536 features
+        var features = new List<TopologyFeature> { new() { Kind = ElementKind.Transformer, Id = "T", Geometry = factory.CreatePoint(new Coordinate(1, 2)) } };
+        for (int i = 0; i < meters; i++)
+        {
+            // Every 1,000th meter's parent comes later in the file, in another part.
+            string parent = i % 1000 == 0 ? $"T{meters - 1}" : "T";
+            features.Add(new() { Kind = ElementKind.Meter, Id = $"M{i}", Parent = parent, Geometry = factory.CreatePoint(new Coordinate(i, -i)), Address = $"{i} Main St" });
+        }
+
+        features.Add(new() { Kind = ElementKind.Transformer, Id = $"T{meters - 1}", Geometry = factory.CreatePoint(new Coordinate(3, 4)) });
+
+        var read = NetworkSnapshot.Read(NetworkSnapshot.Write(features));
+
+        Assert.Equal(features.Count, read.Length);
+        Assert.Equal(features, read); // same order, same values, geometry included
+        Assert.Same(read[^1].Id, read[1].Parent);
+        Assert.Same(read[0].Id, read[70_000].Parent);
+    }
+
+    [Fact]
     public void Read_AnyFlippedByte_IsAClearError()
     {
         var bytes = NetworkSnapshot.Write(SmallNetwork());
@@ -105,10 +128,10 @@ public class NetworkSnapshotTests
     {
         var bytes = NetworkSnapshot.Write(SmallNetwork());
 
-        var truncated = Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(bytes.AsSpan(0, bytes.Length - 3)));
+        var truncated = Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(bytes.AsMemory(0, bytes.Length - 3)));
         Assert.Contains("truncated", truncated.Message, StringComparison.Ordinal);
-        Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(bytes.AsSpan(0, 10)));
-        Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read([]));
+        Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(bytes.AsMemory(0, 10)));
+        Assert.Throws<InvalidDataException>(() => NetworkSnapshot.Read(Array.Empty<byte>()));
 
         var other = (byte[])bytes.Clone();
         other[8] = NetworkSnapshot.Version + 1;

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OpsConsole.Engine.Application.Meters;
+using OpsConsole.Engine.Application.Power;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;

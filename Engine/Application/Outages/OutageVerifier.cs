@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
-using OpsConsole.Engine.Application.Meters;
+using OpsConsole.Engine.Application.Power;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Topology;

@@ -9,7 +9,7 @@ using OpsConsole.Engine.Storage.Events;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.Topology;
 
-namespace OpsConsole.Engine.Application.Meters;
+namespace OpsConsole.Engine.Application.Power;
 
 /// <summary>One meter's live power status (api.md <c>GET /api/power-status</c>).</summary>
 /// <param name="Status"><c>on</c>, <c>off</c>, <c>comm-failure</c> or <c>unknown</c> (<see cref="PowerStatusQueries"/>).</param>
