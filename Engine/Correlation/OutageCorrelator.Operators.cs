@@ -49,20 +49,9 @@ public sealed partial class OutageCorrelator
 
     private CorrelationResult Operate(string outageId, string actor, DateTimeOffset at, OutageState to, string? note, OutageState[] from)
     {
-        if (string.IsNullOrWhiteSpace(actor))
+        if (OperableRecord(outageId, actor, out var o) is { } refused)
         {
-            return CorrelationResult.Fail("the actor (user name) is required");
-        }
-
-        var o = FindRecord(outageId);
-        if (o is null)
-        {
-            return CorrelationResult.Fail($"no outage '{outageId}'");
-        }
-
-        if (o.MergedInto >= 0)
-        {
-            return CorrelationResult.Fail($"outage {o.Id} was merged into {_outages[o.MergedInto].Id}");
+            return refused;
         }
 
         if (Array.IndexOf(from, o.State) < 0)
@@ -93,6 +82,24 @@ public sealed partial class OutageCorrelator
 
         Transition(o, to, t, actor, note);
         return CorrelationResult.Ok(Snapshot(o));
+    }
+
+    /// <summary>The outage an operator action names, or why no action can be taken on it (no actor, no such outage, merged).</summary>
+    private CorrelationResult? OperableRecord(string outageId, string actor, out OutageRecord o)
+    {
+        o = null!;
+        if (string.IsNullOrWhiteSpace(actor))
+        {
+            return CorrelationResult.Fail("the actor (user name) is required");
+        }
+
+        if (FindRecord(outageId) is not { } found)
+        {
+            return CorrelationResult.Fail($"no outage '{outageId}'");
+        }
+
+        o = found;
+        return o.MergedInto >= 0 ? CorrelationResult.Fail($"outage {o.Id} was merged into {_outages[o.MergedInto].Id}") : null;
     }
 
     private OutageRecord? FindRecord(string outageId)

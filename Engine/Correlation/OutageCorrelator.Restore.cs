@@ -121,20 +121,9 @@ public sealed partial class OutageCorrelator
     public CorrelationResult NestNow(string outageId, IReadOnlyList<string> meterIds, string actor, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(meterIds);
-        if (string.IsNullOrWhiteSpace(actor))
+        if (OperableRecord(outageId, actor, out var o) is { } refused)
         {
-            return CorrelationResult.Fail("the actor (user name) is required");
-        }
-
-        var o = FindRecord(outageId);
-        if (o is null)
-        {
-            return CorrelationResult.Fail($"no outage '{outageId}'");
-        }
-
-        if (o.MergedInto >= 0)
-        {
-            return CorrelationResult.Fail($"outage {o.Id} was merged into {_outages[o.MergedInto].Id}");
+            return refused;
         }
 
         long t = at.UtcTicks;

@@ -236,9 +236,9 @@ public static class NetworkSnapshot
             w.Write(x);
             w.Write(y);
         }
-        else if (f.Geometry is LineString)
+        else if (f.LineCoordinates is var xy && (!xy.IsEmpty || f.Geometry is LineString))
         {
-            var xy = f.LineCoordinates;
+            // Coordinates read straight from the feature: f.Geometry would make (and copy) a LineString per line.
             w.Write((byte)1);
             w.Write(xy.Length / 2);
             foreach (double v in xy)
