@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation.Hosting;
+using OpsConsole.Engine.Hosting;
 using OpsConsole.Engine.Ingest;
 using OpsConsole.Engine.Ingest.Processing;
 using OpsConsole.Engine.Security;
@@ -42,6 +43,17 @@ public static class EngineServiceCollectionExtensions
         services.AddSingleton<Ingest.IngestStats>();
         // Hosted services start in registration order: the network is in force before the
         // listener takes its first datagram (a meter is unknown until its network is loaded).
+        services.AddSingleton(sp =>
+        {
+            var hes = sp.GetRequiredService<IOptions<HesOptions>>().Value;
+            var validation = sp.GetRequiredService<IOptions<ValidationOptions>>().Value;
+            var correlation = sp.GetRequiredService<IOptions<CorrelationOptions>>().Value;
+            return new StartupWarmup(
+                hes.WarmupMs > 0 ? () => IngestWarmup.RunAsync(validation, TimeSpan.FromMilliseconds(hes.WarmupMs)) : null,
+                correlation.WarmupMs > 0 ? () => CorrelationWarmup.Run(correlation, TimeSpan.FromMilliseconds(correlation.WarmupMs)) : null);
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>()); // first: the warm-ups run beside the network's load
+        services.AddHostedService(sp => new StartEarly(sp.GetRequiredService<CorrelationService>().BeginCheckpointRead)); // and so does the checkpoint's read
         services.AddHostedService<TopologyBootstrapper>();
         services.AddIngest();
         services.AddCorrelation(); // after the ingest: its start recovers the event store the replay reads

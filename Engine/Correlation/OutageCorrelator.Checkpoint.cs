@@ -208,19 +208,36 @@ public sealed partial class OutageCorrelator
     {
         ArgumentNullException.ThrowIfNull(topology);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> fixedPart = stackalloc byte[26];
+
+        // The same bytes as appending each id and fixed part on its own, given to the hash 64 KiB at a time: two calls into
+        // the crypto library per element cost about a second at each start of a million-meter network.
+        var buffer = new byte[64 * 1024];
+        int used = 0;
         for (int e = 0; e < topology.ElementCount; e++)
         {
             var f = topology[e];
-            hash.AppendData(Encoding.UTF8.GetBytes(f.Id));
+            int needed = Encoding.UTF8.GetMaxByteCount(f.Id.Length) + 26;
+            if (used + needed > buffer.Length)
+            {
+                hash.AppendData(buffer, 0, used);
+                used = 0;
+                if (needed > buffer.Length)
+                {
+                    buffer = new byte[needed];
+                }
+            }
+
+            used += Encoding.UTF8.GetBytes(f.Id, buffer.AsSpan(used));
+            var fixedPart = buffer.AsSpan(used, 26);
             BitConverter.TryWriteBytes(fixedPart, (int)f.Kind);
             BitConverter.TryWriteBytes(fixedPart[4..], topology.ParentOf(e));
             fixedPart[8] = f.IsCritical ? (byte)1 : (byte)0;
             fixedPart[9] = 0xFF; // separates the variable-length id of the next element
             f.Guid.TryWriteBytes(fixedPart[10..]);
-            hash.AppendData(fixedPart);
+            used += 26;
         }
 
+        hash.AppendData(buffer, 0, used);
         return hash.GetHashAndReset();
     }
 

@@ -24,7 +24,8 @@ public sealed partial class UdpIngestService(
     EventStore store,
     JournalWriter journal,
     EventIndexer indexer,
-    ILogger<UdpIngestService> logger) : IHostedService, IAsyncDisposable
+    ILogger<UdpIngestService> logger,
+    StartupWarmup? warmup = null) : IHostedService, IAsyncDisposable
 {
     /// <summary>Events per journal append at most (<see cref="JournalWriter.MaxBatch"/>).</summary>
     public const int MaxBatch = JournalWriter.MaxBatch;
@@ -88,11 +89,13 @@ public sealed partial class UdpIngestService(
             LogBufferCapped(logger, _sockets[0].ReceiveBufferSize / 2, ReceiveBufferBytes);
         }
 
-        if (hes.Value.WarmupMs > 0)
+        // Bound and listening (datagrams wait in the socket buffer), not yet receiving. In the host the warm-up has run
+        // beside the network's load (StartupWarmup) and is usually over by now; on its own, here.
+        var warm = warmup is not null ? await warmup.Ingest.ConfigureAwait(false)
+            : hes.Value.WarmupMs > 0 ? await IngestWarmup.RunAsync(contexts.Validation, TimeSpan.FromMilliseconds(hes.Value.WarmupMs)).ConfigureAwait(false) : null;
+        if (warm is { } w)
         {
-            // Bound and listening (datagrams wait in the socket buffer), not yet receiving.
-            var warm = await IngestWarmup.RunAsync(contexts.Validation, TimeSpan.FromMilliseconds(hes.Value.WarmupMs)).ConfigureAwait(false);
-            LogWarmedUp(logger, warm.Rounds * IngestWarmup.PerRound, (long)warm.Elapsed.TotalMilliseconds, warm.MethodsCompiled);
+            LogWarmedUp(logger, w.Rounds * IngestWarmup.PerRound, (long)w.Elapsed.TotalMilliseconds, w.MethodsCompiled);
         }
         // Dedicated threads with blocking waits: async receive loops that always find a datagram
         // waiting never yield their pool thread, starving the journal writer's continuations

@@ -18,6 +18,9 @@ public sealed record StoredNetwork(NetworkTopology? Topology, TopologyImport? Im
 
     /// <summary>Time spent decoding them and building the network's index, for the start-up log.</summary>
     public TimeSpan BuildTime { get; init; }
+
+    /// <summary>The file the snapshot was read from, when a store keeps a file copy and it was used; null otherwise.</summary>
+    public string? SnapshotFile { get; init; }
 }
 
 /// <summary>

@@ -89,7 +89,7 @@ public sealed partial class TopologyBootstrapper(
 
             topology = stored.Topology;
             source = (store.StoredSource() ?? "store") + (stored.SnapshotProblem is null ? " (snapshot)" : " (stored GeoJSON)");
-            LogStoreRead(logger, stored.ReadTime.TotalMilliseconds, stored.BuildTime.TotalMilliseconds);
+            LogStoreRead(logger, stored.SnapshotFile ?? "the store", stored.ReadTime.TotalMilliseconds, stored.BuildTime.TotalMilliseconds);
         }
         else
         {
@@ -140,8 +140,8 @@ public sealed partial class TopologyBootstrapper(
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Network stored: {Features} features and their snapshot in {ElapsedMs:F0} ms")]
     private static partial void LogStored(ILogger logger, int features, double elapsedMs);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Network read from the store in {ReadMs:F0} ms, decoded and indexed in {BuildMs:F0} ms")]
-    private static partial void LogStoreRead(ILogger logger, double readMs, double buildMs);
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Network read from {From} in {ReadMs:F0} ms, decoded and indexed in {BuildMs:F0} ms")]
+    private static partial void LogStoreRead(ILogger logger, string from, double readMs, double buildMs);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Network: {Finding}")]
     private static partial void LogFinding(ILogger logger, string finding);

@@ -150,6 +150,13 @@ public static class NetworkSnapshot
         static bool Unreadable(Exception ex) => ex is EndOfStreamException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException;
     }
 
+    /// <summary>
+    /// What names a snapshot: the SHA-256 of its payload from its header, in lower-case hex (64 characters); null when
+    /// <paramref name="snapshot"/> does not start with a snapshot header. Not checked against the payload (<see cref="Read"/> does that).
+    /// </summary>
+    public static string? Identity(ReadOnlySpan<byte> snapshot) =>
+        snapshot.Length >= HeaderBytes && snapshot[..8].SequenceEqual(Magic) ? Convert.ToHexStringLower(snapshot.Slice(20, 32)) : null;
+
     /// <summary>Reads a snapshot and builds the lean network from it.</summary>
     public static NetworkTopology ReadNetwork(ReadOnlyMemory<byte> snapshot) => NetworkTopology.Build(Read(snapshot), keepExtraProperties: false);
 

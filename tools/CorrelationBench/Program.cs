@@ -9,17 +9,18 @@ using OpsConsole.Gis.Topology;
 using OpsConsole.Tools.TopologyBench;
 
 // CorrelationBench: a storm of last gasps through OutageCorrelator in simulated time (see README.md).
-int meters = 1_000_000, gasps = 300_000, seed = 1;
+int meters = 1_000_000, gasps = 300_000, seed = 1, repeats = 0;
 double stormSeconds = 10;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
     {
+        case "--repeats": repeats = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--meters": meters = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--gasps": gasps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--seconds": stormSeconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
         case "--seed": seed = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        default: Console.Error.WriteLine($"unknown option {args[i]}; options: --meters --gasps --seconds --seed"); return 2;
+        default: Console.Error.WriteLine($"unknown option {args[i]}; options: --meters --gasps --seconds --seed --repeats"); return 2;
     }
 }
 
@@ -32,6 +33,11 @@ var source = import.Features.Where(f => f.Kind != ElementKind.Line).Select(f => 
 var replicator = new NetworkReplicator(source, meters);
 var topology = NetworkTopology.Build(replicator.Materialize(), keepExtraProperties: false);
 Console.WriteLine($"network: {topology.MeterCount:N0} meters, {topology.CountOf(ElementKind.Transformer):N0} transformers, {topology.ElementCount:N0} elements, built in {sw.Elapsed.TotalSeconds:0.0} s");
+
+if (repeats > 0)
+{
+    return OpsConsole.Tools.CorrelationBench.RepeatedGasps.Run(topology, repeats, rounds: 7);
+}
 
 // 2. The storm: whole elements fail (substations, feeders, devices, transformers) at random
 //    times over the storm; each of their meters gasps within 1.8 s of the failure; 5 % of gasps are lost.

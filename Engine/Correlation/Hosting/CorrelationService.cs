@@ -73,8 +73,10 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     private bool _checkpointOnStop;
 
     public CorrelationService(EventStore events, IOperatorActionStore actions, TopologyState topology, IOptions<CorrelationOptions> options,
-        TimeProvider time, ILogger<CorrelationService> logger, ICheckpointStore? checkpoints = null, IOutageStore? outages = null)
+        TimeProvider time, ILogger<CorrelationService> logger, ICheckpointStore? checkpoints = null, IOutageStore? outages = null,
+        StartupWarmup? warmup = null)
     {
+        _warmup = warmup;
         ArgumentNullException.ThrowIfNull(options);
         _events = events;
         _actions = actions;
@@ -86,6 +88,8 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         _persistence = new CorrelationPersistence(outages, checkpoints, events, logger);
         _timer = time.CreateTimer(_ => _work.Writer.TryWrite(TickWork.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    private readonly StartupWarmup? _warmup;
 
     public OutageSnapshot Current => Volatile.Read(ref _current);
 
@@ -239,11 +243,12 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
         try
         {
             int replayed = Start();
-            if (_options.WarmupMs > 0)
+            // Before live events. In the host it has run beside the network's load (StartupWarmup); on its own, here.
+            var warm = _warmup is not null ? _warmup.Correlation.GetAwaiter().GetResult()
+                : _options.WarmupMs > 0 ? CorrelationWarmup.Run(_options, TimeSpan.FromMilliseconds(_options.WarmupMs)) : null;
+            if (warm is { } w)
             {
-                // Before live events: the loop thread is idle until the ingest starts delivering.
-                var warm = CorrelationWarmup.Run(_options, TimeSpan.FromMilliseconds(_options.WarmupMs));
-                LogWarmedUp(_logger, warm.Rounds, (long)warm.Elapsed.TotalMilliseconds, warm.MethodsCompiled);
+                LogWarmedUp(_logger, w.Rounds, (long)w.Elapsed.TotalMilliseconds, w.MethodsCompiled);
             }
 
             rebuilt.SetResult(replayed);

@@ -18,6 +18,34 @@ public sealed class OutageCorrelatorCheckpointTests(Ckt24Network network) : ICla
 
     public static TheoryData<int> Seeds() => [.. Enumerable.Range(1, 12)];
 
+    /// <summary>
+    /// The network fingerprint a checkpoint carries is the SHA-256 of each element's UTF-8 id and fixed part, element by
+    /// element: hashing it in batches must not change a byte of it, or every stored checkpoint would be refused.
+    /// </summary>
+    [Fact]
+    public void Fingerprint_IsTheHashOfEveryElementInOrder_AsCheckpointsStoredItBefore()
+    {
+        var topo = network.Topology; // ckt24: 4,808 elements, well over one 64 KiB batch
+        using var reference = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> fixedPart = stackalloc byte[26];
+        for (int e = 0; e < topo.ElementCount; e++)
+        {
+            var f = topo[e];
+            reference.AppendData(System.Text.Encoding.UTF8.GetBytes(f.Id));
+            BitConverter.TryWriteBytes(fixedPart, (int)f.Kind);
+            BitConverter.TryWriteBytes(fixedPart[4..], topo.ParentOf(e));
+            fixedPart[8] = f.IsCritical ? (byte)1 : (byte)0;
+            fixedPart[9] = 0xFF;
+            f.Guid.TryWriteBytes(fixedPart[10..]);
+            reference.AppendData(fixedPart);
+        }
+
+        Assert.Equal(Convert.ToHexString(reference.GetHashAndReset()), Convert.ToHexString(OutageCorrelator.Fingerprint(topo)));
+        string meter = topo[topo.ElementCount - 1].Id; // the last element: a meter nothing refers to
+        var renamed = NetworkTopology.Build([.. topo.Features.Select(f => f.Id == meter ? f with { Id = meter + "x" } : f)], keepExtraProperties: false);
+        Assert.NotEqual(Convert.ToHexString(OutageCorrelator.Fingerprint(topo)), Convert.ToHexString(OutageCorrelator.Fingerprint(renamed)));
+    }
+
     /// <summary>One step of a replay: an event, or an operator action at its time (advancing first, as the host's replay does).</summary>
     private sealed record Step(RecordedEvent? Event, DateTimeOffset At, Func<OutageCorrelator, CorrelationResult>? Action, string What);
 
