@@ -181,6 +181,23 @@ public sealed class EverydayConsoleTests(EverydayServer server, BrowserFixture b
             await Expect(nestedRows.Nth(i).Locator("td[data-label='State']")).ToHaveTextAsync("Dispatched", new() { Timeout = ActionTimeoutMs });
         }
 
+        // Each carried crew is audited once, as the system.
+        using (var api = Api())
+        {
+            var nestedIds = new List<string>();
+            using (var active = JsonDocument.Parse(await api.GetStringAsync("api/outages?state=active")))
+            {
+                nestedIds.AddRange(active.RootElement.EnumerateArray().Select(o => o.GetProperty("id").GetString()!));
+            }
+
+            using var audit = JsonDocument.Parse(await api.GetStringAsync("api/audit?user=system&action=outage-action"));
+            var details = audit.RootElement.EnumerateArray().Select(e => e.GetProperty("detail").GetString()!).ToList();
+            output.WriteLine("Audit (system, outage-action):\n" + string.Join("\n", details));
+            Assert.Equal(nestedCount, nestedIds.Count);
+            Assert.All(nestedIds, id => Assert.Single(details, d => d.StartsWith($"dispatch {id} (nested under {parentId}): crew Crew 7 (Nguyen)", StringComparison.Ordinal)));
+            Assert.Equal(nestedCount, details.Count);
+        }
+
         await nestedRows.First.Locator("td[data-label='Element']").ClickAsync();
         await Expect(detail.GetByLabel("Parent outage", new() { Exact = true })).ToHaveTextAsync($"Nested under {parentId}", new() { Timeout = ActionTimeoutMs });
         var carried = detail.GetByLabel("Timeline", new() { Exact = true }).Locator("tbody")
