@@ -70,6 +70,7 @@ public sealed record PowerCheckResult(bool Succeeded, string? Error, IReadOnlyLi
 }
 
 /// <summary>One open outage as a row of the board.</summary>
+/// <param name="MetersDown">Reporting meters not powered up yet: fewer than <see cref="ReportingMeters"/> while restoration is under way.</param>
 public sealed record OutageRow(
     string Id,
     OutageLevelView Level,
@@ -81,7 +82,8 @@ public sealed record OutageRow(
     int ReportingMeters,
     int CriticalMeters,
     DateTimeOffset StartedAt,
-    int Priority);
+    int Priority,
+    int MetersDown);
 
 /// <summary>The figures of the header strip.</summary>
 public sealed record BoardHeader(int ActiveOutages, int CustomersOut, int CriticalCustomersOut, double IngestPerSecond, long RejectsLastMinute);
@@ -93,12 +95,25 @@ public sealed record OutageBoardState(IReadOnlyList<OutageRow> Rows, BoardHeader
 }
 
 /// <summary>One outage with what explains it.</summary>
+/// <param name="Allowed">The actions the server accepts in the outage's state now (the engine's rules); the others are disabled.</param>
 public sealed record OutageDetail(
     OutageRow Row,
     string Explanation,
     string? ParentOutageId,
     IReadOnlyList<TimelineEntry> Timeline,
-    IReadOnlyList<OutageMeter> Meters);
+    IReadOnlyList<OutageMeter> Meters,
+    BoardActions Allowed);
+
+/// <summary>The dispatcher's actions on an outage, as the server allows them by state.</summary>
+[Flags]
+public enum BoardActions
+{
+    None = 0,
+    Acknowledge = 1,
+    Dispatch = 2,
+    Restore = 4,
+    Clear = 8,
+}
 
 /// <summary>A transition or event in an outage's life.</summary>
 public sealed record TimelineEntry(DateTimeOffset At, string What, string Actor, string? Note);

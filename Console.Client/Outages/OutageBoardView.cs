@@ -90,6 +90,33 @@ public static class OutageBoardView
             : $"{(int)age.TotalHours} h {age.Minutes:00} min";
     }
 
+    /// <summary>
+    /// Restoration under way, as it happens: "Restoring: 120 of 134 back" once some of an open outage's reporting meters
+    /// powered up; empty otherwise.
+    /// </summary>
+    public static string Restoration(OutageRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        int back = row.ReportingMeters - row.MetersDown;
+        bool open = OpenStates.Contains(row.State);
+        return open && back > 0 && row.MetersDown > 0 ? $"Restoring: {back} of {row.ReportingMeters} back" : "";
+    }
+
+    /// <summary>
+    /// A customer behind the failed element as the detail lists it: a reporting meter is "down" until its power-up,
+    /// then "back"; a silent one (no last gasp) behind an open outage is presumed out, not up: it sent nothing either way.
+    /// </summary>
+    public static string MeterStatus(OutageMeter meter, OutageStateView outage)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        if (meter.Reported)
+        {
+            return meter.Down ? "reported · down" : "reported · back";
+        }
+
+        return meter.Down ? "silent · down" : OpenStates.Contains(outage) ? "silent · presumed out" : "silent";
+    }
+
     /// <summary>The colour of a state on the map, the board's chips and the legend.</summary>
     public static string StateHex(OutageStateView state) => state switch
     {

@@ -12,6 +12,8 @@
 //       omitted: ['transformers', 'meters', ...] }                 (levels left out of this tile to keep it small)
 // Outages are pushed by the page (setOutages) whenever the head-end's outages change, with where each element is.
 
+// The centre of a silent meter behind a failed element (presumed out); the legend shows the same colour.
+const PRESUMED_OUT = '#37474f';
 const STYLE = {
   substation: { radius: 9, color: '#000', weight: 2, fillColor: '#263238', fillOpacity: 1 },
   feeder: { radius: 7, color: '#000', weight: 1, fillColor: '#455a64', fillOpacity: 1 },
@@ -139,7 +141,8 @@ export async function create(element, dotnet, networkUrl, tileUrl) {
   }
 
   // Outages over the network: rings on the failed elements and their transformers (always), and
-  // their meters, reporting (filled) or silent (hollow), with the other meters when zoomed in.
+  // their meters, reporting (filled) or silent (presumed out: ringed, dark centre, never the healthy green), with
+  // the other meters when zoomed in.
   const outageLayer = L.layerGroup().addTo(map);
   const outageMeterLayer = L.layerGroup();
   // Leaflet measures its container once; follow layout changes (drawer, header wrapping).
@@ -346,9 +349,11 @@ function api(state, element) {
           L.circleMarker([r[i + 1], r[i]], { radius: 4, color: o.color, weight: 2, fillColor: o.color, fillOpacity: 1, renderer, bubblingMouseEvents: false })
             .on('click', select).addTo(outageMeterLayer);
         }
+        // A silent meter behind a failed element sent nothing either way: presumed out. Its dark fill covers the
+        // network's green meter marker below it, so nothing inside the failed area looks healthy.
         const s = places.silent;
         for (let i = 0; i + 1 < s.length; i += 2) {
-          L.circleMarker([s[i + 1], s[i]], { radius: 4, color: o.color, weight: 2, fill: false, renderer, bubblingMouseEvents: false })
+          L.circleMarker([s[i + 1], s[i]], { radius: 4, color: o.color, weight: 2, fillColor: PRESUMED_OUT, fillOpacity: 1, renderer, bubblingMouseEvents: false })
             .on('click', select).addTo(outageMeterLayer);
         }
       }

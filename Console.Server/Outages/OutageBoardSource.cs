@@ -225,8 +225,15 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
             t.Actor,
             t.Note)).ToArray();
         var meters = detail.Meters.Select(m => new OutageMeter(m.MeterId, m.Reported, m.Down, m.Critical)).ToArray();
-        return new OutageDetail(Row(detail.Row), outage.Explanation, outage.ParentOutageId, timeline, meters);
+        return new OutageDetail(Row(detail.Row), outage.Explanation, outage.ParentOutageId, timeline, meters, Allowed(outage.State));
     }
+
+    /// <summary>The actions the engine accepts in <paramref name="state"/> (<see cref="OutageRules"/>), for the page to offer only those.</summary>
+    public static BoardActions Allowed(OutageState state) =>
+        (OutageRules.Allows(OutageAction.Acknowledge, state) ? BoardActions.Acknowledge : BoardActions.None)
+        | (OutageRules.Allows(OutageAction.Dispatch, state) ? BoardActions.Dispatch : BoardActions.None)
+        | (OutageRules.Allows(OutageAction.Restore, state) ? BoardActions.Restore : BoardActions.None)
+        | (OutageRules.Allows(OutageAction.Clear, state) ? BoardActions.Clear : BoardActions.None);
 
     public async Task<BoardActionResult> AcknowledgeAsync(string id, ClaimsPrincipal user, string? remoteAddress) =>
         Board(await _outages.AcknowledgeAsync(_actors.Of(user, remoteAddress), id).ConfigureAwait(false));
@@ -268,7 +275,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private static OutageRow Row(OutageRowView v)
     {
         var o = v.Outage;
-        return new OutageRow(o.Id, Level(o.Level), o.DeviceId, v.DeviceName, v.Feeder, State(o.State), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority);
+        return new OutageRow(o.Id, Level(o.Level), o.DeviceId, v.DeviceName, v.Feeder, State(o.State), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority, o.MetersDown);
     }
 
     /// <summary>The outage detail's "Check power": the same query as <c>GET /api/power-status?meters=…</c>.</summary>

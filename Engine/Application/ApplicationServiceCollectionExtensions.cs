@@ -28,6 +28,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<OutageUpdates>();
         services.AddSingleton<OutageVerificationService>(); // verification in the background (Verification:*), off the correlation loop
         services.AddHostedService(sp => sp.GetRequiredService<OutageVerificationService>());
+        services.AddHostedService<NestedCrewAudit>(); // a nested outage taking its parent's crew, audited as the system
         return services;
     }
 }

@@ -25,6 +25,9 @@ public enum OutageChangeKinds
 
     /// <summary>Its customer counts changed because a meter was remapped into or out of its element.</summary>
     CustomersChanged = 128,
+
+    /// <summary>One of its reporting meters powered up (<see cref="Outage.MetersDown"/> fell) while it stays open: restoration under way.</summary>
+    PoweredUp = 256,
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 namespace OpsConsole.Engine.Correlation;
 
 /// <summary>
-/// What operators do. Allowed transitions: Acknowledge from Confirmed; Dispatch from Confirmed or
+/// What operators do. Allowed transitions (<see cref="OutageRules"/>): Acknowledge from Confirmed; Dispatch from Confirmed or
 /// Acknowledged; RestoreManually and Clear from any open state. Anything else fails with a message.
 /// Operator times are recorded as given; they do not move engine time.
 /// </summary>
@@ -9,7 +9,7 @@ public sealed partial class OutageCorrelator
 {
     /// <summary>An operator has seen the outage. Only a Confirmed outage: a Suspected one may still turn out Momentary.</summary>
     public CorrelationResult Acknowledge(string outageId, string actor, DateTimeOffset at) =>
-        Operate(outageId, actor, at, OutageState.Acknowledged, null, [OutageState.Confirmed]);
+        Operate(outageId, actor, at, OutageState.Acknowledged, null, OutageAction.Acknowledge);
 
     /// <summary>A crew is on its way (from Confirmed or Acknowledged).</summary>
     public CorrelationResult Dispatch(string outageId, string actor, string crew, string? note, DateTimeOffset at)
@@ -20,7 +20,7 @@ public sealed partial class OutageCorrelator
         }
 
         return Operate(outageId, actor, at, OutageState.Dispatched, string.IsNullOrWhiteSpace(note) ? $"crew {crew}" : $"crew {crew}: {note}",
-            [OutageState.Confirmed, OutageState.Acknowledged]);
+            OutageAction.Dispatch);
     }
 
     /// <summary>
@@ -34,7 +34,7 @@ public sealed partial class OutageCorrelator
             return CorrelationResult.Fail("a manual restoration gives a reason");
         }
 
-        return Operate(outageId, actor, at, OutageState.Restored, reason, OpenStates);
+        return Operate(outageId, actor, at, OutageState.Restored, reason, OutageAction.Restore);
     }
 
     /// <summary>
@@ -43,19 +43,18 @@ public sealed partial class OutageCorrelator
     /// evidence, kept in the outage's history.
     /// </summary>
     public CorrelationResult Clear(string outageId, string actor, DateTimeOffset at, string? note = null) =>
-        Operate(outageId, actor, at, OutageState.Cleared, string.IsNullOrWhiteSpace(note) ? "false positive" : $"false positive: {note}", OpenStates);
+        Operate(outageId, actor, at, OutageState.Cleared, string.IsNullOrWhiteSpace(note) ? "false positive" : $"false positive: {note}", OutageAction.Clear);
 
-    private static readonly OutageState[] OpenStates = [OutageState.Suspected, OutageState.Confirmed, OutageState.Acknowledged, OutageState.Dispatched];
-
-    private CorrelationResult Operate(string outageId, string actor, DateTimeOffset at, OutageState to, string? note, OutageState[] from)
+    private CorrelationResult Operate(string outageId, string actor, DateTimeOffset at, OutageState to, string? note, OutageAction action)
     {
         if (OperableRecord(outageId, actor, out var o) is { } refused)
         {
             return refused;
         }
 
-        if (Array.IndexOf(from, o.State) < 0)
+        if (!OutageRules.Allows(action, o.State))
         {
+            var from = OutageRules.From(action);
             return CorrelationResult.Fail($"outage {o.Id} is {o.State}: it cannot become {to} (only from {string.Join(" or ", from)})");
         }
 

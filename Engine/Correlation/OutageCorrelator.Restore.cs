@@ -33,6 +33,9 @@ public sealed partial class OutageCorrelator
             return;
         }
 
+        // Restoration shows as it happens ("120 of 134 back"), not only when the outage closes or is nested.
+        MarkChanged(o, OutageChangeKinds.PoweredUp);
+
         if (o.Level is OutageLevel.Device or OutageLevel.Feeder or OutageLevel.Substation && o.RestorationStartTicks == 0)
         {
             o.RestorationStartTicks = t;
@@ -104,10 +107,33 @@ public sealed partial class OutageCorrelator
             {
                 nested.ConfirmedTicks = t;
                 Transition(nested, OutageState.Confirmed, t, EngineActor, note);
+                if (DispatchOf(parent) is { } crew)
+                {
+                    // The crew sent to the parent is the one out there: the nested outage is theirs, not a fresh Confirmed one.
+                    Transition(nested, OutageState.Dispatched, t, SystemActor, $"{crew} (carried from {parent.Id})");
+                }
             }
         }
 
         return customers;
+    }
+
+    /// <summary>The actor of what the engine does on an operator's behalf (a nested outage taking its parent's crew).</summary>
+    public const string SystemActor = "system";
+
+    /// <summary>The note of the dispatch that sent <paramref name="o"/>'s crew (<c>crew X: note</c>), when one was dispatched to it.</summary>
+    private static string? DispatchOf(OutageRecord o)
+    {
+        for (int i = o.History.Count - 1; i >= 0; i--)
+        {
+            var h = o.History[i];
+            if (h.State == OutageState.Dispatched && h.From != OutageState.Dispatched)
+            {
+                return h.Note;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -132,7 +132,8 @@ public sealed class DispatcherConsoleTests(DispatcherServer server, BrowserFixtu
         await Expect(state).ToHaveTextAsync("Dispatched", new() { Timeout = ActionTimeoutMs });
         // MudSimpleTable puts its aria-label on the wrapper around the table.
         var timeline = detail.GetByLabel("Timeline", new() { Exact = true });
-        var byAdmin = timeline.GetByRole(AriaRole.Row).Filter(new() { Has = board.GetByRole(AriaRole.Cell, new() { Name = "admin", Exact = true }) });
+        // One tbody per entry: its row (time, what, who) and the note under it.
+        var byAdmin = timeline.Locator("tbody").Filter(new() { Has = board.GetByRole(AriaRole.Cell, new() { Name = "admin", Exact = true }) });
         await Expect(byAdmin.Filter(new() { HasText = "Crew 7 (Nguyen)" })).ToHaveCountAsync(1, new() { Timeout = ActionTimeoutMs });
         Assert.True(await byAdmin.CountAsync() >= 2, "The timeline names admin for the acknowledgement and the dispatch.");
         output.WriteLine($"Acknowledged and dispatched {element.Trim()}; timeline:\n" + string.Join("\n", await timeline.GetByRole(AriaRole.Row).AllInnerTextsAsync()));

@@ -9,7 +9,7 @@ namespace OpsConsole.Browser.Tests;
 /// network named explicitly (the simulator reads the same file), a master key file at a known path (the simulator
 /// derives the meters' keys from it), and short correlation times so a storm's outages close and qualify quickly.
 /// </summary>
-public sealed class DispatcherServer : ServerProcess
+public class DispatcherServer : ServerProcess
 {
     public const int WindowMs = 500;
     public const int QualifyMs = 2000;
@@ -17,7 +17,13 @@ public sealed class DispatcherServer : ServerProcess
     private static readonly string ApiKeyValue = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)); // 32 characters
 
     public DispatcherServer()
-        : base(work => new Dictionary<string, string>
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="settings">More settings (environment variables) for a derived fixture's server.</param>
+    protected DispatcherServer(IReadOnlyDictionary<string, string> settings)
+        : base(work => new Dictionary<string, string>(settings)
         {
             ["Api__Keys__0__Key"] = ApiKeyValue,
             ["Api__Keys__0__Role"] = "admin",
@@ -44,3 +50,20 @@ public sealed class DispatcherServer : ServerProcess
         "--ack-timeout-ms", "1000",
     ];
 }
+
+/// <summary>
+/// A dispatcher server whose restoration grace is long enough to watch restoration under way and short enough to wait
+/// for its nested outages (<c>Correlation:NestedMs</c>), nesting by that grace only (no restoration verification: the
+/// simulator answers no reads).
+/// </summary>
+public sealed class EverydayServer() : DispatcherServer(new Dictionary<string, string>
+{
+    ["Correlation__NestedMs"] = NestedMs.ToString(CultureInfo.InvariantCulture),
+    ["Verification__Restoration"] = "false",
+})
+{
+    public const int NestedMs = 20_000;
+}
+
+/// <summary>A dispatcher server of its own for the connection test, which kills it and starts it again.</summary>
+public sealed class RestartedServer : DispatcherServer;

@@ -14,8 +14,8 @@ namespace OpsConsole.Browser.Tests;
 
 /// <summary>
 /// What the dispatcher console's README promises about one outage, in a real browser against the real server:
-/// zoomed in, an outage's meters are filled when they reported and hollow when silent, in the outage's state
-/// colour; and a new Confirmed outage with critical customers raises a red alert and a tone, one without raises
+/// zoomed in, an outage's meters are filled in the outage's state colour when they reported, and ringed in it with a
+/// dark centre when silent (presumed out: never the healthy green); and a new Confirmed outage with critical customers raises a red alert and a tone, one without raises
 /// none. The faults are chosen from ckt24 in code (transformers apart enough that each is its own outage), and the
 /// storm is seeded: which last gasps are lost is known before it is sent (<see cref="StormPlanner"/>, the plan the
 /// simulator itself follows). Every test restores what it failed, so the class leaves no open outage.
@@ -33,7 +33,7 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     /// Test-only hooks, installed before any page script runs:
     /// the page's Leaflet maps (Leaflet's public L.Map.addInitHook, as in <see cref="MapPageTests"/>);
     /// <c>__outageMeterMarks({ color, reporting, silent })</c>, how each of the given meters is drawn in that colour on
-    /// the map right now: "filled", "hollow", "filled+hollow", "none", with " (out of view)" when it is off screen,
+    /// the map right now: "filled", "presumed" (dark centre: presumed out), "hollow", combinations, "none", with " (out of view)" when it is off screen,
     /// needing <c>__meterAt</c> (meter id → "lat,lon" of its marker, from the network file as the server rounds it);
     /// and a spy on the alert tone: <c>__beeps</c> counts calls of window.opsConsoleBeep (whatever opsconsole.js
     /// assigns is wrapped), <c>__tones</c> the oscillators the page started.
@@ -52,9 +52,10 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
           map.eachLayer(l => {
             if (!(l instanceof L.CircleMarker) || l.options.color !== arg.color) return;
             const o = l.options;
-            // Filled: the fill in the state colour, opaque. Hollow: no fill at all. A plain meter marker (green
-            // fill, critical ones ringed in the Confirmed red) is neither.
-            const kind = o.fill === false ? 'hollow' : o.fillColor === arg.color && o.fillOpacity === 1 ? 'filled' : null;
+            // Filled: the fill in the state colour, opaque. Presumed out: the dark fill of a silent meter, opaque.
+            // Hollow: no fill at all. A plain meter marker (green fill, critical ones ringed in the Confirmed red) is none of them.
+            const kind = o.fill === false ? 'hollow' : o.fillColor === arg.color && o.fillOpacity === 1 ? 'filled'
+              : o.fillColor === '#37474f' && o.fillOpacity === 1 ? 'presumed' : null;
             if (!kind) return;
             const p = l.getLatLng();
             const key = p.lat + ',' + p.lng;
@@ -102,7 +103,7 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     private readonly List<string> _unrestored = []; // truth files of storms not restored yet
 
     [Fact]
-    public Task ShowOnMap_ZoomedIn_DrawsReportingMetersFilledAndSilentMetersHollow_InTheStateColour() => WithDiagnostics(async () =>
+    public Task ShowOnMap_ZoomedIn_DrawsReportingMetersFilled_AndSilentMetersPresumedOut_InTheStateColour() => WithDiagnostics(async () =>
     {
         var picks = await Picks.Value;
         var net = picks.Network;
@@ -143,6 +144,11 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
         // The board's "Show on map" opens the map zoomed to the outage.
         await row.Locator("td[data-label='Element']").ClickAsync();
         var detail = page.GetByRole(AriaRole.Complementary, new() { Name = "Outage details", Exact = true });
+        // The list says it too: a silent meter behind the failed element is presumed out, not "up".
+        var listed = detail.GetByLabel("Meters", new() { Exact = true });
+        await Expect(listed.Locator(".oc-presumed-out")).ToHaveCountAsync(silent.Length, new() { Timeout = ActionTimeoutMs });
+        await Expect(listed.Locator(".oc-presumed-out").First).ToHaveTextAsync("silent · presumed out");
+        await Screenshot(page, "board-outage-presumed-out.png");
         await detail.GetByRole(AriaRole.Link, new() { Name = "Show on map", Exact = true }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/map\\?outage=" + Regex.Escape(Uri.EscapeDataString(id)) + "$"), new() { Timeout = ActionTimeoutMs });
         var map = page.GetByRole(AriaRole.Region, new() { Name = "Network map", Exact = true });
@@ -165,7 +171,7 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
             await page.WaitForFunctionAsync("""
                 arg => {
                   const s = window.__outageMeterMarks(arg);
-                  return !!s && s.zoom >= 17 && Object.values(s.reporting).every(k => k === 'filled') && Object.values(s.silent).every(k => k === 'hollow');
+                  return !!s && s.zoom >= 17 && Object.values(s.reporting).every(k => k === 'filled') && Object.values(s.silent).every(k => k === 'presumed');
                 }
                 """, arg, new() { Timeout = ActionTimeoutMs, PollingInterval = 200 });
         }
@@ -181,13 +187,13 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
         Assert.Equal(JsonValueKind.Object, marks.ValueKind);
         double zoom = marks.GetProperty("zoom").GetDouble();
         var filled = Marks(marks, "reporting");
-        var hollow = Marks(marks, "silent");
+        var presumed = Marks(marks, "silent");
         Assert.True(zoom >= MeterMinZoom, $"zoom {zoom}");
         Assert.All(filled.Values, k => Assert.Equal("filled", k));
-        Assert.All(hollow.Values, k => Assert.Equal("hollow", k));
+        Assert.All(presumed.Values, k => Assert.Equal("presumed", k));
         Assert.Equal(reportingCount, filled.Count);
-        Assert.Equal(meters.Count - reportingCount, hollow.Count);
-        output.WriteLine($"Map at zoom {zoom}: {filled.Count} reporting meters filled, {hollow.Count} silent meters hollow, in {color}; " +
+        Assert.Equal(meters.Count - reportingCount, presumed.Count);
+        output.WriteLine($"Map at zoom {zoom}: {filled.Count} reporting meters filled, {presumed.Count} silent meters presumed out, in {color}; " +
             $"REST: {reportingCount} reporting of {meters.Count}.");
 
         // What a person sees, not what the map says about itself: the screenshot's pixels.
@@ -392,7 +398,8 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
     /// <summary>
     /// Reads the map's screenshot where Leaflet projects the outage's transformer and meters: the transformer ringed
     /// (radius 15) in the state colour and filled with it; each reporting meter's centre in the state colour; each
-    /// silent meter (clear of other outage marks) ringed in it with a centre that is not.
+    /// silent meter (clear of other outage marks) ringed in it with a centre that is neither the state colour nor the
+    /// healthy meters' green (presumed out).
     /// </summary>
     private async Task AssertPixelsAsync(IPage page, ILocator map, Rgb state, string transformer, string[] reporting, string[] silent)
     {
@@ -436,9 +443,14 @@ public sealed class MapOutageDetailTests(DispatcherServer server, BrowserFixture
         {
             var c = At(points[id]);
             Assert.True(RingMatches(points[id], 4) >= 6, $"silent meter {id}: no {state} ring at 4 px");
-            Assert.True(c.DistanceTo(state) > 80, $"silent meter {id}: centre {c} is filled in {state}, not hollow");
+            Assert.True(c.DistanceTo(state) > 80, $"silent meter {id}: centre {c} is filled in {state}, as if it had reported");
+            // Not green at all (the healthy meters' #2e7d32 has green 75 above red and blue): green no more than either.
+            Assert.True(c.G <= Math.Max(c.R, c.B) + 8, $"silent meter {id}: centre {c} is green, like a healthy meter ({HealthyGreen}), inside a failed area");
         }
     }
+
+    /// <summary>The fill of a healthy meter on the map (opsmap.js STYLE.meter).</summary>
+    private static readonly Rgb HealthyGreen = Rgb.Parse("#2e7d32");
 
     private void AssertNoPageErrors() => _diagnostics.AssertNoPageErrors();
 

@@ -17,8 +17,8 @@ public partial class ServerProcess : IAsyncLifetime
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly StringBuilder _log = new();
-    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<int> _udpPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<int> _udpPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<string, IReadOnlyDictionary<string, string>> _environment;
     private Process? _process;
     private string? _workDirectory;
@@ -68,6 +68,35 @@ public partial class ServerProcess : IAsyncLifetime
 
         var clock = Stopwatch.StartNew();
         _workDirectory = Directory.CreateTempSubdirectory("opsconsole-browser-").FullName;
+        await StartAsync(dll, "http://127.0.0.1:0");
+        StartupTime = clock.Elapsed;
+    }
+
+    /// <summary>Kills the server as a crash or a power cut would (whole tree, no clean stop) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("The server has not been started.");
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>Starts the server again, after <see cref="KillAsync"/>, on the same address and working directory (its store, keys, users).</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            throw new InvalidOperationException("The server is still running: kill it first.");
+        }
+
+        _process?.Dispose();
+        Http?.Dispose();
+        _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        _udpPort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        await StartAsync(Metadata("ConsoleServerAssembly"), $"http://127.0.0.1:{BaseAddress.Port}");
+    }
+
+    private async Task StartAsync(string dll, string urls)
+    {
         var start = new ProcessStartInfo(DotnetHost())
         {
             WorkingDirectory = _workDirectory,
@@ -77,24 +106,25 @@ public partial class ServerProcess : IAsyncLifetime
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
-        start.Environment["Storage__Path"] = Path.Combine(_workDirectory, "data");
+        start.ArgumentList.Add(urls);
+        start.Environment["Storage__Path"] = Path.Combine(_workDirectory!, "data");
         start.Environment["Hes__Port"] = "0";
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         start.Environment.Remove("DOTNET_ENVIRONMENT");
-        foreach (var (name, value) in _environment(_workDirectory))
+        foreach (var (name, value) in _environment(_workDirectory!))
         {
             start.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var listening = _listening; // this start's: a killed process's exit must not fail the next start's
         process.OutputDataReceived += (_, e) => OnLine(e.Data, "");
         process.ErrorDataReceived += (_, e) => OnLine(e.Data, "[stderr] ");
         process.Exited += (_, _) =>
         {
             process.WaitForExit(); // drains the redirected output, so the message has all of it
-            _listening.TrySetException(new InvalidOperationException($"The server exited with code {SafeExitCode(process)} before it listened.\n{Log}"));
+            listening.TrySetException(new InvalidOperationException($"The server exited with code {SafeExitCode(process)} before it listened.\n{Log}"));
         };
         process.Start();
         _process = process;
@@ -104,10 +134,9 @@ public partial class ServerProcess : IAsyncLifetime
         using var deadline = new CancellationTokenSource(StartTimeout);
         try
         {
-            BaseAddress = await _listening.Task.WaitAsync(deadline.Token);
+            BaseAddress = await listening.Task.WaitAsync(deadline.Token);
             Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
             await WaitHealthyAsync(deadline.Token);
-            StartupTime = clock.Elapsed;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {

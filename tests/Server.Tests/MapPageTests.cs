@@ -74,7 +74,7 @@ public sealed class MapPageTests : IAsyncLifetime
         var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
         var map = module.SetupModule("create", _ => true);
         map.Mode = JSRuntimeMode.Loose;
-        _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", OpsConsole.Console.Client.Outages.OutageLevelView.Transformer, "T1", "T1", "F1", OpsConsole.Console.Client.Outages.OutageStateView.Confirmed, 3, 2, 1, DateTimeOffset.UnixEpoch, 10));
+        _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", OpsConsole.Console.Client.Outages.OutageLevelView.Transformer, "T1", "T1", "F1", OpsConsole.Console.Client.Outages.OutageStateView.Confirmed, 3, 2, 1, DateTimeOffset.UnixEpoch, 10, 2));
         var cut = _ctx.Render<MapPage>();
 
         await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(17));
@@ -93,7 +93,7 @@ public sealed class MapPageTests : IAsyncLifetime
         // As opsmap.js does it: create() awaits NetworkDrawn and only then hands the map object back.
         var js = new GatedMapRuntime();
         _ctx.Services.AddSingleton<Microsoft.JSInterop.IJSRuntime>(js);
-        _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", OpsConsole.Console.Client.Outages.OutageLevelView.Transformer, "T1", "T1", "F1", OpsConsole.Console.Client.Outages.OutageStateView.Confirmed, 3, 2, 1, DateTimeOffset.UnixEpoch, 10));
+        _outages.Set(new OpsConsole.Console.Client.Outages.OutageRow("O-1", OpsConsole.Console.Client.Outages.OutageLevelView.Transformer, "T1", "T1", "F1", OpsConsole.Console.Client.Outages.OutageStateView.Confirmed, 3, 2, 1, DateTimeOffset.UnixEpoch, 10, 2));
         _ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("map?outage=O-1");
         var cut = _ctx.Render<MapPage>();
         cut.WaitForAssertion(() => Assert.True(js.CreateCalled));

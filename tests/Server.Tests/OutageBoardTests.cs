@@ -32,7 +32,14 @@ public sealed class OutageBoardTests : IAsyncLifetime
     public async Task DisposeAsync() => await _ctx.DisposeAsync();
 
     private static OutageRow Row(string id, string level, string device, string? feeder, string state, int meters, int critical, int priority, int minutesAgo) =>
-        new(id, Enum.Parse<OutageLevelView>(level), device, device + " name", feeder, Enum.Parse<OutageStateView>(state), meters, Math.Min(meters, 2), critical, Now.AddMinutes(-minutesAgo), priority);
+        new(id, Enum.Parse<OutageLevelView>(level), device, device + " name", feeder, Enum.Parse<OutageStateView>(state), meters, Math.Min(meters, 2), critical, Now.AddMinutes(-minutesAgo), priority, Math.Min(meters, 2));
+
+    /// <summary>The layout's header strip and critical alerts (on every page; it needs no role of its own). Render a page first: it signs in.</summary>
+    private IRenderedComponent<OpsConsole.Console.Client.Layout.OutageStatusStrip> RenderStrip(bool interactive = true)
+    {
+        _ctx.Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo(interactive ? "Server" : "Static", interactive));
+        return _ctx.Render<OpsConsole.Console.Client.Layout.OutageStatusStrip>();
+    }
 
     private IRenderedComponent<OutageBoardPage> RenderAs(string role, string url = "outages", bool interactive = true)
     {
@@ -55,15 +62,18 @@ public sealed class OutageBoardTests : IAsyncLifetime
         [.. cut.FindAll("tbody tr td[data-label='Element']").Select(td => td.TextContent.Trim())];
 
     [Fact]
-    public void Board_SortsByPriority_AndShowsTheHeaderFigures()
+    public void Board_SortsByPriority_AndTheStripShowsTheHeaderFigures()
     {
         var cut = RenderAs("dispatcher");
-
         Assert.Equal(["F2 name", "D2 name", "T1 name", "M9 name"], Elements(cut));
-        Assert.Contains("Active outages: 4", cut.Find("[aria-label='Active outages']").TextContent, StringComparison.Ordinal);
-        Assert.Contains("Customers out: 544", cut.Find("[aria-label='Customers out']").TextContent, StringComparison.Ordinal);
-        Assert.Contains("Critical customers out: 3", cut.Find("[aria-label='Critical customers out']").TextContent, StringComparison.Ordinal);
         Assert.Equal("12 min", cut.FindAll("tbody tr")[1].QuerySelector("td[data-label='Age']")!.TextContent.Trim());
+
+        var strip = RenderStrip();
+        Assert.Contains("Active outages: 4", strip.Find("[aria-label='Active outages']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Customers out: 544", strip.Find("[aria-label='Customers out']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Critical customers out: 3", strip.Find("[aria-label='Critical customers out']").TextContent, StringComparison.Ordinal);
+        // The time of these figures, which the connection-lost banner repeats when the page loses the server.
+        Assert.Equal("18:30:00", strip.Find("[data-as-of]").GetAttribute("data-as-of"));
     }
 
     [Theory]
@@ -72,7 +82,7 @@ public sealed class OutageBoardTests : IAsyncLifetime
     public void SoundSwitch_WaitsForTheCircuit(bool interactive)
     {
         // Prerendered, a click would flip the page's copy only and be lost when the circuit connects.
-        var cut = RenderAs("dispatcher", interactive: interactive);
+        var cut = RenderStrip(interactive);
 
         var input = cut.FindAll("label").Single(l => l.TextContent.Contains("Sound on critical alerts", StringComparison.Ordinal)).QuerySelector("input")!;
         Assert.Equal(!interactive, input.HasAttribute("disabled"));
@@ -268,16 +278,52 @@ public sealed class OutageBoardTests : IAsyncLifetime
     public void AcknowledgeAndRestore_CallTheSource_AndShowItsRefusal()
     {
         var cut = RenderAs("dispatcher");
-        OpenRow(cut, 0);
-        _board.Refuse = "An outage must be Confirmed to be acknowledged.";
+        OpenRow(cut, 1); // O-2, Confirmed: every action offered
+        _board.Refuse = "outage O-2 is Acknowledged: it cannot become Acknowledged (only from Confirmed)"; // someone else was quicker
 
         cut.FindAll("button").First(b => b.TextContent.Contains("Acknowledge", StringComparison.Ordinal)).Click();
 
-        Assert.Contains("must be Confirmed", cut.WaitForElement("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("cannot become Acknowledged", cut.WaitForElement("[aria-label='Outage details'] [role='alert']").TextContent, StringComparison.Ordinal);
         _board.Refuse = null;
         cut.FindAll("[aria-label='Outage details'] input")[2].Change("Crew closed the recloser");
         cut.FindAll("button").First(b => b.TextContent.Contains("Restore manually", StringComparison.Ordinal)).Click();
-        cut.WaitForAssertion(() => Assert.Equal(["restore O-4: Crew closed the recloser by dana"], _board.Calls)); // the refused acknowledgement changed nothing
+        cut.WaitForAssertion(() => Assert.Equal(["restore O-2: Crew closed the recloser by dana"], _board.Calls)); // the refused acknowledgement changed nothing
+    }
+
+    [Theory]
+    [InlineData(0, "Dispatched", new[] { "Restore manually" }, new[] { "Acknowledge", "Dispatch" })]
+    [InlineData(1, "Confirmed", new[] { "Acknowledge", "Dispatch", "Restore manually" }, new string[0])]
+    [InlineData(2, "Suspected", new[] { "Restore manually" }, new[] { "Acknowledge", "Dispatch" })]
+    public void Actions_TheServerWouldRefuseInTheOutagesState_AreDisabled(int row, string state, string[] enabled, string[] disabled)
+    {
+        var cut = RenderAs("dispatcher");
+        OpenRow(cut, row);
+        Assert.Contains(state, cut.Find("[aria-label='Outage details']").TextContent, StringComparison.Ordinal);
+
+        var buttons = cut.FindAll("[aria-label='Actions'] button").ToDictionary(b => b.TextContent.Trim(), b => b.HasAttribute("disabled"));
+        Assert.All(enabled, b => Assert.False(buttons[b], b + " should be enabled"));
+        Assert.All(disabled, b => Assert.True(buttons[b], b + " should be disabled"));
+        Assert.False(buttons["Check power"]); // a read: any state
+    }
+
+    [Fact]
+    public void Detail_NestedOutage_LinksItsParent_ShowsRestorationProgress_AndSilentMetersPresumedOut()
+    {
+        _board.Set(Row("O-7", "Transformer", "T7", "Feeder 1", "Dispatched", meters: 12, critical: 0, priority: 12, minutesAgo: 2) with { ReportingMeters = 10, MetersDown = 4 });
+        _board.Parents["O-7"] = "O-3";
+        var cut = RenderAs("dispatcher");
+        Assert.Equal("Restoring: 6 of 10 back", cut.Find("tbody tr td[data-label='Restoration']").TextContent.Trim());
+
+        OpenRow(cut, 0);
+
+        var parent = cut.Find("[aria-label='Parent outage'] a");
+        Assert.Equal("O-3", parent.TextContent.Trim());
+        Assert.Equal("outages?outage=O-3&state=all", parent.GetAttribute("href"));
+        Assert.Contains("Restoring: 6 of 10 back", cut.Find("[aria-label='Restoration']").TextContent, StringComparison.Ordinal);
+        var meters = cut.Find("[aria-label='Meters']").TextContent;
+        Assert.Contains("reported · down", meters, StringComparison.Ordinal);
+        Assert.Contains("silent · presumed out", meters, StringComparison.Ordinal);
+        Assert.DoesNotContain(" up", meters, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -304,19 +350,24 @@ public sealed class OutageBoardTests : IAsyncLifetime
     [Fact]
     public void NewConfirmedOutageWithCriticalCustomers_RaisesAnAlert_OnlyForNewOnes()
     {
-        var cut = RenderAs("dispatcher");
+        var board = RenderAs("dispatcher");
+        var cut = RenderStrip();
         Assert.Empty(cut.FindAll(".mud-alert"));
 
         _board.Set([.. _board.Current.Rows, Row("O-5", "Transformer", "T3", "Feeder 1", "Confirmed", meters: 2, critical: 1, priority: 60, minutesAgo: 0)]);
 
         cut.WaitForAssertion(() => Assert.Contains("T3 name", Assert.Single(cut.FindAll(".mud-alert")).TextContent, StringComparison.Ordinal));
-        Assert.Contains("T3 name", Elements(cut));
+        board.WaitForAssertion(() => Assert.Contains("T3 name", Elements(board)));
+
+        // "Show" opens the outage on the board, from whichever page the alert was seen on.
+        cut.FindAll(".mud-alert button").First(b => b.TextContent.Contains("Show", StringComparison.Ordinal)).Click();
+        Assert.EndsWith("/outages?outage=O-5", _ctx.Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AStormOfCriticalConfirmations_ShowsTheNewestAlerts_CountsTheRest_AndDropsThoseNoLongerOpen()
     {
-        var cut = RenderAs("dispatcher");
+        var cut = RenderStrip();
         var storm = Enumerable.Range(10, 8).Select(i => Row($"O-{i}", "Transformer", $"T{i}", "Feeder 1", "Confirmed", meters: 2, critical: 1, priority: 60, minutesAgo: 0)).ToArray();
 
         _board.Set([.. _board.Current.Rows, .. storm]);
@@ -324,7 +375,7 @@ public sealed class OutageBoardTests : IAsyncLifetime
         cut.WaitForAssertion(() =>
         {
             var shown = cut.FindAll("[role='alert']").Select(a => a.TextContent).ToList();
-            Assert.Equal(OutageBoardPage.MaxAlertsShown, shown.Count);
+            Assert.Equal(OpsConsole.Console.Client.Layout.OutageStatusStrip.MaxAlertsShown, shown.Count);
             Assert.All(new[] { "T15 name", "T16 name", "T17 name" }, t => Assert.Contains(shown, a => a.Contains(t, StringComparison.Ordinal)));
             Assert.Contains("5 more confirmed outage(s) with critical customers", cut.Find("[aria-label='More critical alerts']").TextContent, StringComparison.Ordinal);
         });
@@ -430,6 +481,9 @@ public sealed class OutageBoardTests : IAsyncLifetime
             }
         }
 
+        /// <summary>Nested outages' parents, by outage id.</summary>
+        public Dictionary<string, string> Parents { get; } = [];
+
         /// <summary>When set, detail lookups of these outages wait for the task (a slow lookup racing a click).</summary>
         public Dictionary<string, Task> DetailGates { get; } = [];
 
@@ -444,9 +498,10 @@ public sealed class OutageBoardTests : IAsyncLifetime
             return row is null ? null : new OutageDetail(
                 row,
                 $"Explanation of {id}",
-                null,
+                Parents.GetValueOrDefault(id),
                 [new TimelineEntry(Now.AddMinutes(-5), "created, Suspected", "engine", null), new TimelineEntry(Now.AddMinutes(-4), "Suspected → Confirmed", "engine", null)],
-                [new OutageMeter($"M-{id}-1", true, true, true), new OutageMeter($"M-{id}-2", false, true, false)]);
+                [new OutageMeter($"M-{id}-1", true, true, true), new OutageMeter($"M-{id}-2", false, false, false)],
+                OpsConsole.Console.Server.Outages.OutageBoardSource.Allowed(Enum.Parse<OpsConsole.Engine.Correlation.OutageState>(row.State.ToString())));
         }
 
         private Task<BoardActionResult> Record(string call, ClaimsPrincipal user)

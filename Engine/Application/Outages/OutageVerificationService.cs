@@ -103,6 +103,9 @@ public sealed partial class OutageVerificationService : IHostedService, IAsyncDi
         _stop.Dispose();
     }
 
+    /// <summary>Open outages whose restoration was already verified (touched on the correlation loop only).</summary>
+    private readonly HashSet<string> _restoring = new(StringComparer.Ordinal);
+
     /// <summary>On the correlation loop: posts, never waits.</summary>
     private void OnChanged(IReadOnlyList<OutageChange> changes)
     {
@@ -119,7 +122,15 @@ public sealed partial class OutageVerificationService : IHostedService, IAsyncDi
                 continue;
             }
 
-            if (o.IsActive && o.Level is OutageLevel.Device or OutageLevel.Feeder or OutageLevel.Substation && o.MetersDown > 0 && o.MetersDown < o.ReportingMeters)
+            if (!o.IsActive || change.Kinds.HasFlag(OutageChangeKinds.Merged))
+            {
+                _restoring.Remove(o.Id);
+            }
+
+            // Once per outage, when its restoration starts: every power-up is a change now (the board shows restoration as
+            // it happens), and reading up to RestorationMaxMeters meters again at each one would be a storm of our own.
+            if (o.IsActive && o.Level is OutageLevel.Device or OutageLevel.Feeder or OutageLevel.Substation && o.MetersDown > 0 && o.MetersDown < o.ReportingMeters
+                && _restoring.Add(o.Id))
             {
                 Post(new Job(JobKind.Restoring, o.Id));
             }

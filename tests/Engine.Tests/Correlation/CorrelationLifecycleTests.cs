@@ -123,6 +123,92 @@ public class CorrelationLifecycleTests
     }
 
     [Fact]
+    public void Restoring_EachPowerUpOfAnOpenOutage_IsAChange_SoTheBoardShowsItAsItHappens()
+    {
+        foreach (var (n, ms) in new[] { (1, 0), (2, 0), (5, 100), (9, 200) })
+        {
+            _feed.Gasp(n, ms);
+        }
+
+        _feed.Advance(30_000);
+        var parent = Assert.Single(Engine.ActiveOutages());
+        _ = Engine.DrainChanges();
+
+        _feed.Up(5, 600_000);
+
+        var change = Assert.Single(Engine.DrainChanges());
+        Assert.Equal(parent.Id, change.Outage.Id);
+        Assert.True(change.Kinds.HasFlag(OutageChangeKinds.PoweredUp), change.Kinds.ToString());
+        Assert.Equal(OutageState.Confirmed, change.Outage.State);
+        Assert.Equal(3, change.Outage.MetersDown);
+        Assert.Equal(4, change.Outage.ReportingMeters);
+    }
+
+    [Fact]
+    public void Nested_OfADispatchedOutage_CarriesItsCrew_AsTheSystem_AndLinksTheParent()
+    {
+        foreach (var (n, ms) in new[] { (1, 0), (2, 0), (5, 100), (9, 200) })
+        {
+            _feed.Gasp(n, ms);
+        }
+
+        _feed.Advance(30_000);
+        var parent = Assert.Single(Engine.ActiveOutages());
+        Assert.True(Engine.Dispatch(parent.Id, "dana", "Crew 7", "north section", Feed.At(31_000)).Succeeded);
+
+        _feed.Up(5, 600_000);
+        _feed.Up(9, 610_000);
+        _feed.Advance(660_000); // M1 and M2 still off: nested
+
+        var nested = Assert.Single(Engine.ActiveOutages());
+        Assert.Equal(parent.Id, nested.ParentOutageId);
+        Assert.Equal(OutageState.Dispatched, nested.State);
+        var carried = nested.History[^1];
+        Assert.Equal((OutageState.Confirmed, OutageState.Dispatched, OutageCorrelator.SystemActor), (carried.From, carried.State, carried.Actor));
+        Assert.Equal($"crew Crew 7: north section (carried from {parent.Id})", carried.Note);
+        Assert.Equal(Feed.At(660_000), carried.At);
+    }
+
+    [Fact]
+    public void Nested_OfAnOutageNeverDispatched_IsConfirmed_WithNoCrew()
+    {
+        foreach (var (n, ms) in new[] { (1, 0), (2, 0), (5, 100), (9, 200) })
+        {
+            _feed.Gasp(n, ms);
+        }
+
+        _feed.Advance(30_000);
+        var parent = Assert.Single(Engine.ActiveOutages());
+        Assert.True(Engine.Acknowledge(parent.Id, "dana", Feed.At(31_000)).Succeeded);
+        _feed.Up(5, 600_000);
+        _feed.Advance(660_000);
+
+        var nested = Engine.ActiveOutages().Where(o => o.ParentOutageId == parent.Id).ToList();
+        Assert.NotEmpty(nested);
+        Assert.All(nested, o => Assert.Equal(OutageState.Confirmed, o.State));
+        Assert.All(nested, o => Assert.DoesNotContain(o.History, h => h.Actor == OutageCorrelator.SystemActor));
+    }
+
+    [Theory]
+    [InlineData(OutageAction.Acknowledge, new[] { OutageState.Confirmed })]
+    [InlineData(OutageAction.Dispatch, new[] { OutageState.Confirmed, OutageState.Acknowledged })]
+    [InlineData(OutageAction.Restore, new[] { OutageState.Suspected, OutageState.Confirmed, OutageState.Acknowledged, OutageState.Dispatched })]
+    [InlineData(OutageAction.Clear, new[] { OutageState.Suspected, OutageState.Confirmed, OutageState.Acknowledged, OutageState.Dispatched })]
+    public void Rules_WhatTheyAllow_IsWhatTheEngineAccepts(OutageAction action, OutageState[] allowed)
+    {
+        foreach (var state in Enum.GetValues<OutageState>())
+        {
+            Assert.Equal(allowed.Contains(state), OutageRules.Allows(action, state));
+        }
+
+        // The engine applies the same table: an acknowledgement of a Suspected outage is refused, naming the states.
+        var id = TransformerOutage();
+        var refused = Engine.Acknowledge(id, "dana", Feed.At(2500));
+        Assert.False(refused.Succeeded);
+        Assert.Contains("only from Confirmed", refused.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NestNow_WhileRestoring_EndsTheGraceAtOnce_LikeNestedMsWould()
     {
         foreach (var (n, ms) in new[] { (1, 0), (2, 0), (5, 100), (9, 200) })
@@ -285,7 +371,8 @@ public class CorrelationLifecycleTests
         _feed.Up(1, 40_000);
         _feed.Up(2, 41_000);
         var restored = Engine.DrainChanges().Single();
-        Assert.Equal(OutageChangeKinds.StateChanged | OutageChangeKinds.Restored, restored.Kinds);
+        // M1's power-up (restoration under way) and M2's (restored), in one entry.
+        Assert.Equal(OutageChangeKinds.PoweredUp | OutageChangeKinds.StateChanged | OutageChangeKinds.Restored, restored.Kinds);
         Assert.Equal(id, restored.Outage.Id);
     }
 
