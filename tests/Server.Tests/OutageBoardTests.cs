@@ -51,10 +51,10 @@ public sealed class OutageBoardTests : IAsyncLifetime
         return _ctx.Render<OutageBoardPage>();
     }
 
-    /// <summary>Clicks a row and waits for its detail panel (the click handler is asynchronous).</summary>
+    /// <summary>Clicks a row's cell and waits for its detail panel (the click handler is asynchronous).</summary>
     private static void OpenRow(IRenderedComponent<OutageBoardPage> cut, int index)
     {
-        cut.FindAll("tbody tr")[index].Click();
+        cut.FindAll("tbody tr")[index].QuerySelector("td[data-label='Element']")!.Click();
         cut.WaitForElement("[aria-label='Outage details']");
     }
 
