@@ -68,6 +68,7 @@ public sealed partial class TopologyBootstrapper(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var stored = await store.LoadNetworkAsync(cancellationToken).ConfigureAwait(false);
+        bool parsedGeoJson = stored is null || stored.Import is not null;
         string source;
         NetworkTopology topology;
         if (stored is not null)
@@ -114,11 +115,37 @@ public sealed partial class TopologyBootstrapper(
         }
 
         state.Replace(topology);
+        stored = null;
+        if (parsedGeoJson)
+        {
+            GiveBackImportMemory();
+        }
+
         var elapsedMs = Ms(started);
         int substations = topology.CountOf(ElementKind.Substation), feeders = topology.CountOf(ElementKind.Feeder);
         int devices = topology.CountOf(ElementKind.Device), transformers = topology.CountOf(ElementKind.Transformer);
         LogLoaded(logger, source, substations, feeders, devices, transformers, topology.MeterCount, elapsedMs);
     }
+
+    /// <summary>
+    /// After reading GeoJSON (a first import, or a store without a usable snapshot) the features with all their extras
+    /// are garbage: several GB on a million-meter network, which the runtime would keep as resident memory while the
+    /// server idles (6.2 GB after a first start). One compacting collection that returns the freed memory to the system;
+    /// a restart from the snapshot has no such garbage and skips it.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void GiveBackImportMemory()
+    {
+        long before = Environment.WorkingSet;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        long after = Environment.WorkingSet;
+        double elapsedMs = Ms(started);
+        LogMemoryGivenBack(logger, before / 1048576, after / 1048576, elapsedMs);
+    }
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Memory of the network import given back: working set {BeforeMiB} MiB -> {AfterMiB} MiB in {ElapsedMs:F0} ms")]
+    private static partial void LogMemoryGivenBack(ILogger logger, long beforeMiB, long afterMiB, double elapsedMs);
 
     private static double Ms(long since) => System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds;
 
