@@ -178,7 +178,7 @@ public sealed partial class MeterClient : IAsyncDisposable
         }, (StatusOutcome.NoAnswer, null, 0), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary><c>host:port</c>, an IPv6 host in brackets (topology-geojson.md <c>endpoint</c>).</summary>
+    /// <summary><c>host:port</c>, an IPv6 host in brackets (docs/topology-file.md <c>endpoint</c>).</summary>
     public static string FormatEndPoint(IPEndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);

@@ -8,7 +8,7 @@ using OpsConsole.Gis.Topology;
 namespace OpsConsole.Gis.GeoJson;
 
 /// <summary>
-/// Reads a topology <c>FeatureCollection</c> (topology-geojson.md) feature by feature from a
+/// Reads a topology <c>FeatureCollection</c> (docs/topology-file.md) feature by feature from a
 /// stream, so that files far larger than one buffer import in bounded memory. Every problem
 /// becomes a <see cref="TopologyFinding"/> naming the feature; nothing throws for bad input.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace OpsConsole.Gis.Topology;
 
-/// <summary>The kinds of feature in a topology file (topology-geojson.md).</summary>
+/// <summary>The kinds of feature in a topology file (docs/topology-file.md).</summary>
 public enum ElementKind : byte
 {
     Substation,
@@ -11,7 +11,7 @@ public enum ElementKind : byte
     Line,
 }
 
-/// <summary>Protective device types of topology-geojson.md.</summary>
+/// <summary>Protective device types of docs/topology-file.md.</summary>
 public enum DeviceType : byte
 {
     Unspecified,

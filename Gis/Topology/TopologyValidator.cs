@@ -1,7 +1,7 @@
 namespace OpsConsole.Gis.Topology;
 
 /// <summary>
-/// The whole-file rules of topology-geojson.md: unique ids, GUIDs and system titles, parents
+/// The whole-file rules of docs/topology-file.md: unique ids, GUIDs and system titles, parents
 /// that exist and are of the right kind, no cycles. Meters whose parent names no transformer
 /// are imported unmapped (a warning); every other finding is an error that rejects the file.
 /// </summary>

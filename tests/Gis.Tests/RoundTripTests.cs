@@ -6,7 +6,7 @@ using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Gis.Tests;
 
-/// <summary>Import → export → import loses nothing (topology-geojson.md: "a round trip loses nothing").</summary>
+/// <summary>Import → export → import loses nothing (docs/topology-file.md: "a round trip loses nothing").</summary>
 [Collection(Ckt24Collection.Name)]
 public class RoundTripTests(Ckt24Fixture ckt24)
 {

@@ -61,7 +61,7 @@ internal sealed class FrameFactory : IDisposable
         }
     }
 
-    /// <summary>(GUID, system title) of every meter feature of a topology GeoJSON (topology-geojson.md).</summary>
+    /// <summary>(GUID, system title) of every meter feature of a topology GeoJSON (docs/topology-file.md).</summary>
     public static List<(Guid Guid, ulong Title)> ReadMeters(string geojson)
     {
         using var stream = File.OpenRead(geojson);
