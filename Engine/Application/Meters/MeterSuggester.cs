@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Engine.Application.Meters;
@@ -332,10 +331,9 @@ public static class MeterSuggester
         return best;
     }
 
-    /// <summary>A meter's phase: not a property the format interprets for meters, so read from its kept properties.</summary>
+    /// <summary>A meter's phase (topology-geojson.md keeps it for meters as for transformers), upper case; null when not given.</summary>
     private static string? PhaseOf(TopologyFeature meter) =>
-        meter.Extra is { ValueKind: JsonValueKind.Object } extra && extra.TryGetProperty("phase", out var p) && p.ValueKind == JsonValueKind.String
-            && !string.IsNullOrWhiteSpace(p.GetString()) ? p.GetString()!.Trim().ToUpperInvariant() : null;
+        string.IsNullOrWhiteSpace(meter.Phase) ? null : meter.Phase.Trim().ToUpperInvariant();
 
     /// <summary>Whether the transformer carries the meter's phase(s); null when either is unknown.</summary>
     private static bool? PhaseFits(string? meter, string? transformer)

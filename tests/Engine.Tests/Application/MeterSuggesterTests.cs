@@ -36,7 +36,7 @@ public class MeterSuggesterTests
             Point(ElementKind.Transformer, "T3", "FU1", -0.0027, 0) with { Phase = "A" },
             Meter(1, "T1", 0.00037), Meter(2, "T1", 0.00038), Meter(3, "T1", 0.00039),
             Meter(4, "T2", 0.0001), Meter(5, "T2", 0.00011),
-            Meter(9, null, 0) with { Id = "U", Extra = System.Text.Json.JsonDocument.Parse("""{"phase":"A"}""").RootElement },
+            Meter(9, null, 0) with { Id = "U", Phase = "A" },
         ]);
     }
 
