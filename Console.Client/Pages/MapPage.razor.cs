@@ -27,6 +27,10 @@ public partial class MapPage
     [Inject]
     public required IJSRuntime JS { get; set; }
 
+    /// <summary>The unmapped-meter count, remaps applied, pushed as admins map meters.</summary>
+    [Inject]
+    public required IUnmappedMeterCount Unmapped { get; set; }
+
     /// <summary>The open outages, pushed over the circuit as they change (no polling).</summary>
     [Inject]
     public required IOutageBoardSource Outages { get; set; }
@@ -41,7 +45,18 @@ public partial class MapPage
 
     private NetworkSummary Summary { get; set; } = null!;
 
+    private int _unmapped;
+    private IDisposable? _unmappedSubscription;
+
     protected override void OnParametersSet() => Summary = Source.GetSummary();
+
+    protected override async Task OnInitializedAsync() => _unmapped = await Unmapped.GetAsync();
+
+    private Task OnUnmappedChangedAsync(int count) => InvokeAsync(() =>
+    {
+        _unmapped = count;
+        StateHasChanged();
+    });
 
     /// <summary>Called by the map when an element is clicked, and by the details panel's links.</summary>
     [JSInvokable]
@@ -154,6 +169,7 @@ public partial class MapPage
 
         _self = DotNetObjectReference.Create(this);
         _subscription = Outages.Subscribe(OnOutagesChangedAsync);
+        _unmappedSubscription = Unmapped.Subscribe(OnUnmappedChangedAsync);
         _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
         _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.NetworkUrl, Source.TileUrl);
         await ShowOutagesWhenReadyAsync();
@@ -163,6 +179,7 @@ public partial class MapPage
     {
         GC.SuppressFinalize(this);
         _subscription?.Dispose();
+        _unmappedSubscription?.Dispose();
         try
         {
             if (_map is not null)

@@ -20,6 +20,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
         services.AddSingleton<NetworkTiles>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
+        services.AddSingleton<IUnmappedMeterCount, UnmappedMeterCountSource>();
         services.AddSingleton<OpsConsole.Console.Server.Outages.OutageBoardSource>();
         services.AddScoped<OpsConsole.Console.Client.Outages.IOutageBoardSource, OpsConsole.Console.Server.Outages.CircuitOutageBoardSource>();
         services.AddHostedService(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());

@@ -133,6 +133,21 @@ public sealed partial class OutageCorrelator
         return list;
     }
 
+    /// <summary>How many meters <see cref="UnmappedMeters"/> lists, without listing them.</summary>
+    public int UnmappedMeterCount()
+    {
+        int count = 0;
+        for (int m = 0; m < _txOf.Length && m < _n + _virtualGuids.Count; m++)
+        {
+            if (_txOf[m] < 0 && (m >= _n || _topology.KindOf(m) == ElementKind.Meter))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     private MeterStatus StatusOf(int m)
     {
         int tx = _txOf[m];

@@ -129,6 +129,20 @@ public sealed class UnmappedMeterApiTests : IAsyncLifetime
         var empty = await Json(HttpMethod.Put, "/api/meters/parents", AdminKey, HttpStatusCode.BadRequest, new { assignments = Array.Empty<object>() });
         Assert.True(empty.GetProperty("errors").TryGetProperty("assignments", out _));
 
+        // The map's count follows: 1 before, and 0 pushed to the open map pages once M9 is mapped.
+        var count = _host.Get<OpsConsole.Console.Client.Map.IUnmappedMeterCount>();
+        Assert.Equal(1, await count.GetAsync());
+        var none = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var live = count.Subscribe(n =>
+        {
+            if (n == 0)
+            {
+                none.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+
         var done = await Json(HttpMethod.Put, "/api/meters/parents", AdminKey, body: pairs);
         Assert.Equal(1, done.GetProperty("done").GetInt32());
         var results = done.GetProperty("results").EnumerateArray().ToList();
@@ -138,6 +152,7 @@ public sealed class UnmappedMeterApiTests : IAsyncLifetime
         Assert.Contains("not a transformer", results[1].GetProperty("error").GetString(), StringComparison.Ordinal);
 
         Assert.Empty((await Json(HttpMethod.Get, "/api/meters?mapped=false")).EnumerateArray());
+        await none.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var audit = (await Json(HttpMethod.Get, "/api/audit?limit=1000", AdminKey)).EnumerateArray()
             .Select(e => (Action: e.GetProperty("action").GetString(), Detail: e.GetProperty("detail").GetString())).ToList();
         Assert.Single(audit, a => a is ("outage-action", "remap M9 to T1"));

@@ -16,6 +16,9 @@ public sealed class MeterCommands(OutageCommands outages, TopologyState topology
 {
     public const string TransformerField = "transformer";
 
+    /// <summary>Raised after each remap that was applied (on the caller's thread: keep handlers short), for views that count unmapped meters.</summary>
+    public event Action? Remapped;
+
     /// <summary>Maps <paramref name="meterId"/> (id or GUID) to <paramref name="transformerId"/>; the value is its outage afterwards, if any.</summary>
     public async Task<CommandResult<Outage>> RemapAsync(Actor actor, string meterId, string transformerId, CancellationToken cancellationToken = default)
     {
@@ -37,8 +40,14 @@ public sealed class MeterCommands(OutageCommands outages, TopologyState topology
         }
 
         // Checked once above; ApplyAsync's own check passes for the same actor and audits nothing more.
-        return await outages.ApplyAsync(actor, ActorRole.Admin,
+        var result = await outages.ApplyAsync(actor, ActorRole.Admin,
             new OperatorAction { Kind = OperatorAction.RemapKind, Meter = meterId, Transformer = transformerId }, what, cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded)
+        {
+            Remapped?.Invoke();
+        }
+
+        return result;
     }
     /// <summary>At most this many meters in one <see cref="RemapManyAsync"/>.</summary>
     public const int MaxBatch = 500;

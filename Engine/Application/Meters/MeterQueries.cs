@@ -32,6 +32,10 @@ public sealed class MeterQueries(CorrelationService correlation, TopologyState t
     public Task<IReadOnlyList<MeterStatus>> UnmappedAsync(CancellationToken cancellationToken = default) =>
         correlation.QueryAsync(c => c.UnmappedMeters(), cancellationToken);
 
+    /// <summary>How many meters the work queue holds now.</summary>
+    public Task<int> UnmappedCountAsync(CancellationToken cancellationToken = default) =>
+        correlation.QueryAsync(c => c.UnmappedMeterCount(), cancellationToken);
+
     /// <summary>
     /// Up to <see cref="MeterSuggester.MaxSuggestions"/> transformers for the meter, best first (<see cref="MeterSuggester"/>);
     /// null when no meter has this id or GUID. Co-timed with a window of <c>Correlation:WindowMs</c>.
