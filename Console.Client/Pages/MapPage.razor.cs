@@ -50,13 +50,38 @@ public partial class MapPage
 
     protected override void OnParametersSet() => Summary = Source.GetSummary();
 
-    protected override async Task OnInitializedAsync() => _unmapped = await Unmapped.GetAsync();
+    protected override async Task OnInitializedAsync()
+    {
+        Summary = Source.GetSummary(); // the first render comes while the count is read, before OnParametersSet
+        _unmapped = await Unmapped.GetAsync();
+    }
 
-    private Task OnUnmappedChangedAsync(int count) => InvokeAsync(() =>
+    /// <summary>Unmapped meters drawn with a line to their top suggestion, at most.</summary>
+    public const int UnmappedLines = 200;
+
+    private Task OnUnmappedChangedAsync(int count) => InvokeAsync(async () =>
     {
         _unmapped = count;
         StateHasChanged();
+        await PushUnmappedAsync();
     });
+
+    private async Task PushUnmappedAsync()
+    {
+        if (_map is null || !_drawn)
+        {
+            return;
+        }
+
+        try
+        {
+            await _map.InvokeVoidAsync("setUnmapped", await Unmapped.TopSuggestionLinesAsync(UnmappedLines));
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab is gone; DisposeAsync unsubscribes.
+        }
+    }
 
     /// <summary>Called by the map when an element is clicked, and by the details panel's links.</summary>
     [JSInvokable]
@@ -100,6 +125,7 @@ public partial class MapPage
         }
 
         await PushOutagesAsync();
+        await PushUnmappedAsync();
         if (!string.IsNullOrEmpty(OutageId))
         {
             await SelectOutage(OutageId);

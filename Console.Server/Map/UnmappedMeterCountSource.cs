@@ -31,6 +31,31 @@ public sealed class UnmappedMeterCountSource : IUnmappedMeterCount, IDisposable
 
     public Task<int> GetAsync() => _queries.UnmappedCountAsync();
 
+    public async Task<double[]> TopSuggestionLinesAsync(int max)
+    {
+        var queue = await _queries.UnmappedAsync().ConfigureAwait(false);
+        var net = _topology.Current;
+        var lines = new List<double>();
+        foreach (var m in queue)
+        {
+            if (lines.Count >= 4 * max)
+            {
+                break;
+            }
+
+            if (!net.TryGetMeter(m.Guid, out int e) || !net[e].TryGetPoint(out double x, out double y)
+                || await _queries.SuggestAsync(m.MeterId).ConfigureAwait(false) is not [var top, ..]
+                || !net.TryGetElement(top.Transformer, out int t) || !net[t].TryGetPoint(out double tx, out double ty))
+            {
+                continue;
+            }
+
+            lines.AddRange([Math.Round(x, 6), Math.Round(y, 6), Math.Round(tx, 6), Math.Round(ty, 6)]);
+        }
+
+        return [.. lines];
+    }
+
     public IDisposable Subscribe(Func<int, Task> onChange)
     {
         ArgumentNullException.ThrowIfNull(onChange);

@@ -72,7 +72,8 @@ public sealed class UnmappedServer : ServerProcess
 /// Issue 13 item 6 in a real browser against the real server process: the unmapped meter and two of its true siblings
 /// send last gasps at one instant (real CoAP over loopback); the admin opens the work queue, finds the true transformer
 /// as the meter's top suggestion with its co-timed evidence, ticks the meter and assigns it. The meter leaves the queue,
-/// the audit has the remap once, and the export carries the new parent.
+/// the audit has the remap once, the export carries the new parent, and a map open meanwhile loses its unmapped-meter
+/// count and the meter's line to its suggestion without a reload.
 /// </summary>
 public sealed class UnmappedQueueTests(UnmappedServer server, BrowserFixture browser)
     : IClassFixture<UnmappedServer>, IClassFixture<BrowserFixture>
@@ -112,6 +113,16 @@ public sealed class UnmappedQueueTests(UnmappedServer server, BrowserFixture bro
 
         var page = await browser.NewPageAsync(server.BaseAddress);
         await server.SignInAsync(page);
+
+        // A map open beside the queue: the meter in purple with a line to its top suggestion, and the count.
+        var mapPage = await browser.NewPageAsync(server.BaseAddress);
+        await server.SignInAsync(mapPage);
+        await mapPage.GotoAsync("map");
+        var map = mapPage.GetByRole(AriaRole.Region, new() { Name = "Network map", Exact = true });
+        await Expect(map).ToHaveAttributeAsync("data-unmapped-lines", "1", new() { Timeout = ActionTimeoutMs });
+        var chip = mapPage.GetByLabel("Unmapped meters", new() { Exact = true });
+        await Expect(chip).ToHaveTextAsync("1 unmapped meters", new() { Timeout = ActionTimeoutMs });
+
         await page.GotoAsync("admin/unmapped");
         var table = page.GetByLabel("Unmapped meters", new() { Exact = true }); // MudSimpleTable puts the label on its wrapper
         var row = table.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Checkbox, new() { Name = $"Select {orphan.Id}", Exact = true }) });
@@ -126,6 +137,10 @@ public sealed class UnmappedQueueTests(UnmappedServer server, BrowserFixture bro
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign selected", Exact = true }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "1 meter(s) mapped" })).ToBeVisibleAsync(new() { Timeout = ActionTimeoutMs });
         await Expect(row).ToHaveCountAsync(0, new() { Timeout = ActionTimeoutMs });
+
+        // The open map follows without a reload: no count, no line.
+        await Expect(chip).ToHaveCountAsync(0, new() { Timeout = ActionTimeoutMs });
+        await Expect(map).ToHaveAttributeAsync("data-unmapped-lines", "0", new() { Timeout = ActionTimeoutMs });
 
         using var queue = JsonDocument.Parse(await api.GetStringAsync("api/meters?mapped=false"));
         Assert.DoesNotContain(queue.RootElement.EnumerateArray(), m => m.GetProperty("id").GetString() == orphan.Id);

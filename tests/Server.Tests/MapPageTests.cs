@@ -73,6 +73,25 @@ public sealed class MapPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MapPage_DrawsUnmappedMetersWithALineToTheirTopSuggestion_AndRedrawsAfterARemap()
+    {
+        var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
+        var map = module.SetupModule("create", _ => true);
+        map.Mode = JSRuntimeMode.Loose;
+        _unmapped.Lines = [-89.01, 40.01, -89.002, 40.003];
+        var cut = _ctx.Render<MapPage>();
+
+        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(17));
+        var first = Assert.Single(map.Invocations["setUnmapped"]);
+        Assert.Equal(_unmapped.Lines, Assert.IsType<double[]>(first.Arguments[0]));
+
+        _unmapped.Lines = [];
+        await _unmapped.PushAsync(0); // mapped: the line goes with the count
+        cut.WaitForAssertion(() => Assert.Equal(2, map.Invocations["setUnmapped"].Count));
+        Assert.Empty(Assert.IsType<double[]>(map.Invocations["setUnmapped"][1].Arguments[0]));
+    }
+
+    [Fact]
     public void MapPage_StartsTheMapWithTheNetworkFeed()
     {
         var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
@@ -118,10 +137,10 @@ public sealed class MapPageTests : IAsyncLifetime
         Assert.Empty(js.MapCalls);
         js.ReturnTheMap();
 
-        cut.WaitForAssertion(() => Assert.Equal(["setOutages", "highlight", "zoomToOutage"], js.MapCalls.Select(c => c.Name)));
+        cut.WaitForAssertion(() => Assert.Equal(["setOutages", "setUnmapped", "highlight", "zoomToOutage"], js.MapCalls.Select(c => c.Name)));
         var pushed = Assert.IsAssignableFrom<IReadOnlyList<OpsConsole.Console.Client.Outages.OutageMapItem>>(js.MapCalls[0].Args[0]);
         Assert.Equal("O-1", Assert.Single(pushed).Id);
-        Assert.Equal("O-1", js.MapCalls[2].Args[0]);
+        Assert.Equal("O-1", js.MapCalls[3].Args[0]);
         Assert.Contains("Outage O-1: Transformer", cut.Find("[aria-label='Selected outage']").TextContent, StringComparison.Ordinal);
     }
 
@@ -249,6 +268,10 @@ internal sealed class FakeUnmappedCount : IUnmappedMeterCount
     public int Count { get; set; }
 
     public Task<int> GetAsync() => Task.FromResult(Count);
+
+    public double[] Lines { get; set; } = [];
+
+    public Task<double[]> TopSuggestionLinesAsync(int max) => Task.FromResult(Lines);
 
     public IDisposable Subscribe(Func<int, Task> onChange)
     {

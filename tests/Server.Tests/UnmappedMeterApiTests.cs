@@ -132,6 +132,11 @@ public sealed class UnmappedMeterApiTests : IAsyncLifetime
         // The map's count follows: 1 before, and 0 pushed to the open map pages once M9 is mapped.
         var count = _host.Get<OpsConsole.Console.Client.Map.IUnmappedMeterCount>();
         Assert.Equal(1, await count.GetAsync());
+        var line = await count.TopSuggestionLinesAsync(10); // M9 to its top suggestion, for the map
+        Assert.Equal(4, line.Length);
+        Assert.Equal((-89.01, 40.01), (line[0], line[1]));
+        var top = SmallNetwork.Build().Find(list[0].GetProperty("transformer").GetString()!)!.Location;
+        Assert.Equal((top.X, top.Y), (line[2], line[3]));
         var none = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var live = count.Subscribe(n =>
         {
