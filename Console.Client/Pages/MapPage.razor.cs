@@ -27,6 +27,10 @@ public partial class MapPage
     [Inject]
     public required IJSRuntime JS { get; set; }
 
+    /// <summary>The unmapped-meter count, remaps applied, pushed as admins map meters.</summary>
+    [Inject]
+    public required IUnmappedMeterCount Unmapped { get; set; }
+
     /// <summary>The open outages, pushed over the circuit as they change (no polling).</summary>
     [Inject]
     public required IOutageBoardSource Outages { get; set; }
@@ -41,7 +45,43 @@ public partial class MapPage
 
     private NetworkSummary Summary { get; set; } = null!;
 
+    private int _unmapped;
+    private IDisposable? _unmappedSubscription;
+
     protected override void OnParametersSet() => Summary = Source.GetSummary();
+
+    protected override async Task OnInitializedAsync()
+    {
+        Summary = Source.GetSummary(); // the first render comes while the count is read, before OnParametersSet
+        _unmapped = await Unmapped.GetAsync();
+    }
+
+    /// <summary>Unmapped meters drawn with a line to their top suggestion, at most.</summary>
+    public const int UnmappedLines = 200;
+
+    private Task OnUnmappedChangedAsync(int count) => InvokeAsync(async () =>
+    {
+        _unmapped = count;
+        StateHasChanged();
+        await PushUnmappedAsync();
+    });
+
+    private async Task PushUnmappedAsync()
+    {
+        if (_map is null || !_drawn)
+        {
+            return;
+        }
+
+        try
+        {
+            await _map.InvokeVoidAsync("setUnmapped", await Unmapped.TopSuggestionLinesAsync(UnmappedLines));
+        }
+        catch (JSDisconnectedException)
+        {
+            // The tab is gone; DisposeAsync unsubscribes.
+        }
+    }
 
     /// <summary>Called by the map when an element is clicked, and by the details panel's links.</summary>
     [JSInvokable]
@@ -85,6 +125,7 @@ public partial class MapPage
         }
 
         await PushOutagesAsync();
+        await PushUnmappedAsync();
         if (!string.IsNullOrEmpty(OutageId))
         {
             await SelectOutage(OutageId);
@@ -154,6 +195,7 @@ public partial class MapPage
 
         _self = DotNetObjectReference.Create(this);
         _subscription = Outages.Subscribe(OnOutagesChangedAsync);
+        _unmappedSubscription = Unmapped.Subscribe(OnUnmappedChangedAsync);
         _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
         _map = await _module.InvokeAsync<IJSObjectReference>("create", _mapElement, _self, Source.NetworkUrl, Source.TileUrl);
         await ShowOutagesWhenReadyAsync();
@@ -163,6 +205,7 @@ public partial class MapPage
     {
         GC.SuppressFinalize(this);
         _subscription?.Dispose();
+        _unmappedSubscription?.Dispose();
         try
         {
             if (_map is not null)

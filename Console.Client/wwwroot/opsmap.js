@@ -145,13 +145,15 @@ export async function create(element, dotnet, networkUrl, tileUrl) {
   // the other meters when zoomed in.
   const outageLayer = L.layerGroup().addTo(map);
   const outageMeterLayer = L.layerGroup();
+  // Unmapped meters (purple) each with a dashed line to its top suggested transformer.
+  const unmappedLayer = L.layerGroup().addTo(map);
   // Leaflet measures its container once; follow layout changes (drawer, header wrapping).
   const resize = new ResizeObserver(() => map.invalidateSize());
   resize.observe(element);
   // The overlay has a canvas of its own: a storm replaces it up to four times a second.
   const overlayRenderer = L.canvas({ padding: 0.5, tolerance: CLICK_TOLERANCE });
   const held = new Map();
-  const state = { map, held, network: null, meterMinZoom: 17, highlight: null, resize, renderer: overlayRenderer, outageLayer, outageMeterLayer, outages: new Map(), element, dotnet };
+  const state = { map, held, network: null, meterMinZoom: 17, highlight: null, resize, renderer: overlayRenderer, outageLayer, outageMeterLayer, unmappedLayer, outages: new Map(), element, dotnet };
 
   let summary;
   try {
@@ -364,6 +366,18 @@ function api(state, element) {
       // test); only the latest is kept in the timeline, so a shift-long page does not accumulate them.
       performance.clearMeasures('opsmap.setOutages');
       performance.measure('opsmap.setOutages', { start: started, detail: { outages: items.length } });
+    },
+    // Replaces the unmapped-meter lines: a flat array [meter lon, meter lat, transformer lon, transformer lat, …].
+    setUnmapped(lines) {
+      const { renderer, unmappedLayer } = state;
+      unmappedLayer.clearLayers();
+      let n = 0;
+      for (let i = 0; i + 3 < lines.length; i += 4, n++) {
+        const meter = [lines[i + 1], lines[i]];
+        L.polyline([meter, [lines[i + 3], lines[i + 2]]], { color: '#8e24aa', weight: 2, dashArray: '4 4', interactive: false, renderer }).addTo(unmappedLayer);
+        L.circleMarker(meter, { ...STYLE.meterUnmapped, radius: 4, interactive: false, renderer }).addTo(unmappedLayer);
+      }
+      state.element.dataset.unmappedLines = String(n);
     },
     // Fits the view to an outage's element, transformers and reporting meters.
     zoomToOutage(id) {

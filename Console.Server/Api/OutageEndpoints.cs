@@ -67,6 +67,68 @@ public static class OutageEndpoints
             })
             .RequireAuthorization(Roles.ReadPolicy); // the admin role: OutageCommands.ClearAsync
 
+        endpoints.MapGet("/api/meters", async (string? mapped, MeterQueries meters, CancellationToken ct) =>
+            {
+                // The work queue: listing every meter of a utility is not offered, only the unmapped ones.
+                if (!string.Equals(mapped, "false", StringComparison.OrdinalIgnoreCase))
+                {
+                    return ApiJson.FieldProblem("mapped", $"'{mapped}' is not supported: use mapped=false for the unmapped meters");
+                }
+
+                var queue = await meters.UnmappedAsync(ct);
+                return Results.Json(queue.Select(m => new
+                {
+                    id = m.MeterId,
+                    guid = m.Guid,
+                    unknownOutageId = m.OutageId,
+                    lastEventAt = m.LastEventAt?.UtcDateTime,
+                }));
+            })
+            .RequireAuthorization(Roles.ReadPolicy);
+
+        endpoints.MapGet("/api/meters/{id}/suggestions", async (string id, MeterQueries meters, CancellationToken ct) =>
+            {
+                if (await meters.SuggestAsync(id, ct) is not { } suggestions)
+                {
+                    return ApiJson.NotFound($"no meter '{id}' (give a meter id or GUID)");
+                }
+
+                return Results.Json(suggestions.Select(s => new
+                {
+                    transformer = s.Transformer,
+                    score = s.Score,
+                    distanceM = s.DistanceM,
+                    coTimedMeters = s.CoTimedMeters,
+                    reason = s.Reason,
+                }));
+            })
+            .RequireAuthorization(Roles.ReadPolicy);
+
+        endpoints.MapPut("/api/meters/parents", async (ParentsBody? body, MeterCommands meters, ActorResolver actors, HttpContext http, CancellationToken ct) =>
+            {
+                // Assign many (not in api.md yet): each pair through the one remap, one audit row per meter (MeterCommands.RemapManyAsync).
+                var pairs = (body?.Assignments ?? []).Select(a => (a?.Meter ?? "", a?.Transformer ?? "")).ToList();
+                var result = await meters.RemapManyAsync(actors.Of(http), pairs, ct);
+                return result.Status switch
+                {
+                    CommandStatus.Done => Results.Json(new
+                    {
+                        done = result.Value!.Count(r => r.Status == CommandStatus.Done),
+                        results = result.Value!.Select(r => new
+                        {
+                            meter = r.Meter,
+                            transformer = r.Transformer,
+                            status = r.Status.ToString().ToLowerInvariant(),
+                            error = r.Error,
+                            outage = r.Outage is { } o ? ApiJson.Outage(o) : null,
+                        }),
+                    }),
+                    CommandStatus.Forbidden or CommandStatus.SessionEnded => TopologyEndpoints.Refusal(result),
+                    _ => ApiJson.FieldProblem(result.Field ?? MeterCommands.AssignmentsField, result.Error ?? "remap failed"),
+                };
+            })
+            .RequireAuthorization(Roles.ReadPolicy); // the admin role: MeterCommands
+
         endpoints.MapGet("/api/meters/{id}", async (string id, MeterQueries meters, CancellationToken ct) =>
             {
                 if (await meters.FindAsync(id, LastEvents, ct) is not { } meter)
@@ -134,6 +196,10 @@ public static class OutageEndpoints
     }
 
     public sealed record ParentBody(string? Transformer);
+
+    public sealed record ParentsBody(IReadOnlyList<Assignment?>? Assignments);
+
+    public sealed record Assignment(string? Meter, string? Transformer);
 
     public sealed record ClearBody(string? Reason);
 }

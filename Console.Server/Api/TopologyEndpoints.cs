@@ -5,6 +5,7 @@ using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Application;
 using OpsConsole.Engine.Application.Topology;
 using OpsConsole.Engine.Configuration;
+using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.GeoJson;
@@ -20,11 +21,19 @@ public static class TopologyEndpoints
 {
     public static IEndpointRouteBuilder MapTopologyApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/topology", async (ITopologyStore store, HttpContext http, CancellationToken ct) =>
+        endpoints.MapGet("/api/topology", async (ITopologyStore store, CorrelationService correlation, HttpContext http, CancellationToken ct) =>
             {
                 var import = await store.LoadAsync(ct);
+                // Remaps in force are written back: a meter mapped from the work queue (or the board) leaves with its new parent.
+                var overrides = await correlation.QueryAsync(c => c.ParentOverrides, ct);
+                IEnumerable<TopologyFeature> features = import?.Features ?? [];
+                if (overrides.Count > 0)
+                {
+                    features = features.Select(f => f.Kind == ElementKind.Meter && overrides.TryGetValue(f.Id, out var tx) ? f with { Parent = tx } : f);
+                }
+
                 http.Response.ContentType = "application/geo+json";
-                await TopologyGeoJsonWriter.WriteAsync(http.Response.Body, import?.Features ?? [], ct);
+                await TopologyGeoJsonWriter.WriteAsync(http.Response.Body, features, ct);
             })
             .RequireAuthorization(Roles.ReadPolicy);
 

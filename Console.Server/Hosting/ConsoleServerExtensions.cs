@@ -20,6 +20,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
         services.AddSingleton<NetworkTiles>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
+        services.AddSingleton<IUnmappedMeterCount, UnmappedMeterCountSource>();
         services.AddSingleton<OpsConsole.Console.Server.Outages.OutageBoardSource>();
         services.AddScoped<OpsConsole.Console.Client.Outages.IOutageBoardSource, OpsConsole.Console.Server.Outages.CircuitOutageBoardSource>();
         services.AddHostedService(sp => sp.GetRequiredService<OpsConsole.Console.Server.Outages.OutageBoardSource>());
@@ -31,6 +32,7 @@ public static class ConsoleServerExtensions
         services.AddExceptionHandler<RequestTooLarge>(); // 413 problem for a body found too long while read, not 500
         services.AddSingleton<OpsConsole.Console.Server.Topology.NetworkAdministration>();
         services.AddScoped<OpsConsole.Console.Client.Admin.INetworkAdministration, OpsConsole.Console.Server.Topology.CircuitNetworkAdministration>();
+        services.AddScoped<OpsConsole.Console.Client.Admin.IUnmappedMeterQueue, OpsConsole.Console.Server.Meters.UnmappedMeterQueue>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener").AddCheck<NetworkHealthCheck>("network").AddCheck<StorageHealthCheck>("storage");
         services.AddResponseCompression(o =>
         {

@@ -21,6 +21,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<OutageCommands>();
         services.AddSingleton<OutageQueries>();
         services.AddSingleton<MeterCommands>();
+        services.AddSingleton(sp => new LastGaspIndex(sp.GetRequiredService<Storage.Events.EventStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<MeterQueries>();
         services.AddSingleton<PowerStatusQueries>();
         services.AddSingleton<TopologyCommands>();

@@ -115,6 +115,39 @@ public sealed partial class OutageCorrelator
         return list;
     }
 
+    /// <summary>
+    /// The meters correlated under no transformer, remaps applied (the unmapped-meter work queue): meters the topology
+    /// leaves unmapped and nobody has mapped since, then meters that sent events but are not in the topology; topology order.
+    /// </summary>
+    public IReadOnlyList<MeterStatus> UnmappedMeters()
+    {
+        var list = new List<MeterStatus>();
+        for (int m = 0; m < _txOf.Length && m < _n + _virtualGuids.Count; m++)
+        {
+            if (_txOf[m] < 0 && (m >= _n || _topology.KindOf(m) == ElementKind.Meter))
+            {
+                list.Add(StatusOf(m));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>How many meters <see cref="UnmappedMeters"/> lists, without listing them.</summary>
+    public int UnmappedMeterCount()
+    {
+        int count = 0;
+        for (int m = 0; m < _txOf.Length && m < _n + _virtualGuids.Count; m++)
+        {
+            if (_txOf[m] < 0 && (m >= _n || _topology.KindOf(m) == ElementKind.Meter))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     private MeterStatus StatusOf(int m)
     {
         int tx = _txOf[m];

@@ -86,6 +86,9 @@ internal static class TopologyFeatureParser
                 guid = ParseGuid(props, id, index, findings);
                 systemTitle = ParseSystemTitle(props, id, index, findings);
                 address = OptionalString(props, "address", id, index, findings);
+                // Not a meter property of the format (kept as an extra, checked by nobody), but when a string it is the phase
+                // the meter is served on: evidence for the unmapped-meter suggestions, kept even where extras are not.
+                phase = props.TryGetProperty("phase", out var phaseEl) && phaseEl.ValueKind == JsonValueKind.String ? Interned(phaseEl.GetString()) : null;
                 if (props.TryGetProperty("critical", out var critEl))
                 {
                     if (critEl.ValueKind is JsonValueKind.True or JsonValueKind.False)
@@ -167,6 +170,9 @@ internal static class TopologyFeatureParser
             _ => null,
         };
     }
+
+    /// <summary>A meter's phase as one shared string per value (a million meters carry a handful of values).</summary>
+    private static string? Interned(string? value) => value is null ? null : string.Intern(value);
 
     /// <summary>The properties this kind does not interpret, as one compact standalone JSON object.</summary>
     private static JsonElement? ExtractExtra(JsonElement props, ElementKind kind)

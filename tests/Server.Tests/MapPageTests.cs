@@ -17,6 +17,7 @@ public sealed class MapPageTests : IAsyncLifetime
     private readonly TempFolder _folder = new();
     private readonly LiteStore _store;
     private readonly OutageBoardTests.FakeBoard _outages = OutageBoardTests.FakeBoard.Empty();
+    private readonly FakeUnmappedCount _unmapped = new() { Count = 1 };
 
     public MapPageTests()
     {
@@ -31,6 +32,7 @@ public sealed class MapPageTests : IAsyncLifetime
         _ctx.Services.AddMudServices();
         _ctx.Services.AddSingleton<OpsConsole.Console.Client.Outages.IOutageBoardSource>(_outages);
         _ctx.Services.AddSingleton<INetworkMapSource>(new TopologyMapSource(state, topologyStore, Options.Create(new MapOptions())));
+        _ctx.Services.AddSingleton<IUnmappedMeterCount>(_unmapped);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -54,6 +56,39 @@ public sealed class MapPageTests : IAsyncLifetime
         Assert.Contains("2 protective devices", text, StringComparison.Ordinal);
         Assert.Contains("1 unmapped meters", text, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[aria-label='Element details']"));
+    }
+
+    [Fact]
+    public async Task MapPage_UnmappedCount_FollowsRemapsLive()
+    {
+        _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
+        var cut = _ctx.Render<MapPage>();
+        Assert.Equal("1 unmapped meters", cut.Find("[aria-label='Unmapped meters']").TextContent.Trim());
+
+        await _unmapped.PushAsync(3);
+        Assert.Equal("3 unmapped meters", cut.Find("[aria-label='Unmapped meters']").TextContent.Trim());
+
+        await _unmapped.PushAsync(0); // the last one mapped: the chip goes
+        Assert.Empty(cut.FindAll("[aria-label='Unmapped meters']"));
+    }
+
+    [Fact]
+    public async Task MapPage_DrawsUnmappedMetersWithALineToTheirTopSuggestion_AndRedrawsAfterARemap()
+    {
+        var module = _ctx.JSInterop.SetupModule("./_content/OpsConsole.Console.Client/opsmap.js");
+        var map = module.SetupModule("create", _ => true);
+        map.Mode = JSRuntimeMode.Loose;
+        _unmapped.Lines = [-89.01, 40.01, -89.002, 40.003];
+        var cut = _ctx.Render<MapPage>();
+
+        await cut.InvokeAsync(() => cut.Instance.NetworkDrawn(17));
+        var first = Assert.Single(map.Invocations["setUnmapped"]);
+        Assert.Equal(_unmapped.Lines, Assert.IsType<double[]>(first.Arguments[0]));
+
+        _unmapped.Lines = [];
+        await _unmapped.PushAsync(0); // mapped: the line goes with the count
+        cut.WaitForAssertion(() => Assert.Equal(2, map.Invocations["setUnmapped"].Count));
+        Assert.Empty(Assert.IsType<double[]>(map.Invocations["setUnmapped"][1].Arguments[0]));
     }
 
     [Fact]
@@ -102,10 +137,10 @@ public sealed class MapPageTests : IAsyncLifetime
         Assert.Empty(js.MapCalls);
         js.ReturnTheMap();
 
-        cut.WaitForAssertion(() => Assert.Equal(["setOutages", "highlight", "zoomToOutage"], js.MapCalls.Select(c => c.Name)));
+        cut.WaitForAssertion(() => Assert.Equal(["setOutages", "setUnmapped", "highlight", "zoomToOutage"], js.MapCalls.Select(c => c.Name)));
         var pushed = Assert.IsAssignableFrom<IReadOnlyList<OpsConsole.Console.Client.Outages.OutageMapItem>>(js.MapCalls[0].Args[0]);
         Assert.Equal("O-1", Assert.Single(pushed).Id);
-        Assert.Equal("O-1", js.MapCalls[2].Args[0]);
+        Assert.Equal("O-1", js.MapCalls[3].Args[0]);
         Assert.Contains("Outage O-1: Transformer", cut.Find("[aria-label='Selected outage']").TextContent, StringComparison.Ordinal);
     }
 
@@ -222,5 +257,39 @@ public sealed class MapPageTests : IAsyncLifetime
         await cut.InvokeAsync(() => cut.Instance.SelectElement("T2"));
         cut.Find("button[aria-label='Close details']").Click();
         Assert.Empty(cut.FindAll("[aria-label='Element details']"));
+    }
+}
+
+/// <summary>The unmapped-meter count as a test sets it; <see cref="PushAsync"/> is what a remap does.</summary>
+internal sealed class FakeUnmappedCount : IUnmappedMeterCount
+{
+    private readonly List<Func<int, Task>> _subscribers = [];
+
+    public int Count { get; set; }
+
+    public Task<int> GetAsync() => Task.FromResult(Count);
+
+    public double[] Lines { get; set; } = [];
+
+    public Task<double[]> TopSuggestionLinesAsync(int max) => Task.FromResult(Lines);
+
+    public IDisposable Subscribe(Func<int, Task> onChange)
+    {
+        _subscribers.Add(onChange);
+        return new Unsubscribe(() => _subscribers.Remove(onChange));
+    }
+
+    public async Task PushAsync(int count)
+    {
+        Count = count;
+        foreach (var s in _subscribers.ToList())
+        {
+            await s(count);
+        }
+    }
+
+    private sealed class Unsubscribe(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 }

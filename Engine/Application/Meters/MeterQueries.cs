@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using OpsConsole.Engine.Configuration;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Correlation.Hosting;
 using OpsConsole.Engine.Storage.Events;
@@ -6,8 +8,8 @@ using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Engine.Application.Meters;
 
-/// <summary>The read side of one meter: what correlation knows of it, its place in the network, its latest events.</summary>
-public sealed class MeterQueries(CorrelationService correlation, TopologyState topology, EventStore events)
+/// <summary>The read side of one meter: what correlation knows of it, its place in the network, its latest events; and the unmapped-meter work queue.</summary>
+public sealed class MeterQueries(CorrelationService correlation, TopologyState topology, EventStore events, LastGaspIndex gasps, IOptions<CorrelationOptions> options)
 {
     /// <summary>The meter by id or GUID; null when neither the network nor correlation knows it.</summary>
     public async Task<MeterView?> FindAsync(string meterIdOrGuid, int lastEvents, CancellationToken cancellationToken = default)
@@ -21,6 +23,45 @@ public sealed class MeterQueries(CorrelationService correlation, TopologyState t
         var net = topology.Current;
         var feature = net.TryGetMeter(status.Guid, out int m) ? net[m] : null;
         return new MeterView(status, feature, events.ByMeter(status.Guid, lastEvents), tests);
+    }
+
+    /// <summary>
+    /// The work queue (api.md <c>GET /api/meters?mapped=false</c>): every meter correlated under no transformer, remaps
+    /// applied (so a meter leaves the queue the moment it is mapped), with its open Unknown outage and its last event.
+    /// </summary>
+    public Task<IReadOnlyList<MeterStatus>> UnmappedAsync(CancellationToken cancellationToken = default) =>
+        correlation.QueryAsync(c => c.UnmappedMeters(), cancellationToken);
+
+    /// <summary>How many meters the work queue holds now.</summary>
+    public Task<int> UnmappedCountAsync(CancellationToken cancellationToken = default) =>
+        correlation.QueryAsync(c => c.UnmappedMeterCount(), cancellationToken);
+
+    /// <summary>
+    /// Up to <see cref="MeterSuggester.MaxSuggestions"/> transformers for the meter, best first (<see cref="MeterSuggester"/>);
+    /// null when no meter has this id or GUID. Co-timed with a window of <c>Correlation:WindowMs</c>.
+    /// </summary>
+    public async Task<IReadOnlyList<MeterSuggestion>?> SuggestAsync(string meterIdOrGuid, CancellationToken cancellationToken = default)
+    {
+        var (status, overrides) = await correlation.QueryAsync(c => (c.MeterStatusOf(meterIdOrGuid), c.ParentOverrides), cancellationToken).ConfigureAwait(false);
+        var net = topology.Current;
+        int meter = net.TryGetMeter(meterIdOrGuid, out int m) ? m : -1;
+        Guid guid;
+        if (status is not null)
+        {
+            guid = status.Guid;
+            meter = net.TryGetMeter(guid, out m) ? m : -1;
+        }
+        else if (meter >= 0)
+        {
+            guid = net[meter].Guid;
+        }
+        else
+        {
+            return null;
+        }
+
+        gasps.CatchUp();
+        return MeterSuggester.Suggest(net, meter, guid, overrides, gasps, TimeSpan.FromMilliseconds(options.Value.WindowMs).Ticks);
     }
 }
 
