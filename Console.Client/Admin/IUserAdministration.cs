@@ -20,12 +20,22 @@ public interface IUserAdministration
     /// <summary>Sets a new generated temporary password (returned once in <see cref="AdminResult.TemporaryPassword"/>) that must be changed.</summary>
     Task<AdminResult> ResetPasswordAsync(ClaimsPrincipal user, string name);
 
+    /// <summary>Disables a user (sign-in refused, every session of theirs ends at once) or enables them again.</summary>
+    Task<AdminResult> SetDisabledAsync(ClaimsPrincipal user, string name, bool disabled);
+
+    /// <summary>Changes a user's role (their sessions end: they sign in again with the new role).</summary>
+    Task<AdminResult> ChangeRoleAsync(ClaimsPrincipal user, string name, string role);
+
+    /// <summary>Deletes a user (their sessions end; the audit keeps their entries).</summary>
+    Task<AdminResult> DeleteAsync(ClaimsPrincipal user, string name);
+
     /// <summary>The latest <paramref name="count"/> audit entries, newest first.</summary>
     Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count);
 }
 
-/// <summary>One user as the users page lists it (never the password hash).</summary>
-public sealed record UserSummary(string Name, string Role, bool MustChangePassword, DateTimeOffset? LockedUntil, int FailedSignIns, DateTimeOffset CreatedAt);
+/// <summary>One user as the users page lists it (never the password hash); <see cref="FailedSignIns"/> counts those since the last success, a lockout's included.</summary>
+public sealed record UserSummary(
+    string Name, string Role, bool MustChangePassword, DateTimeOffset? LockedUntil, int FailedSignIns, DateTimeOffset CreatedAt, bool Disabled = false);
 
 /// <summary>One audit entry.</summary>
 public sealed record AuditRow(DateTimeOffset Time, string User, string Action, string RemoteAddress, string? Detail);

@@ -53,8 +53,18 @@ public static class AccountEndpoints
 
         if (check.Outcome != SignInOutcome.Success || check.User is not { } u)
         {
-            string error = check.Outcome == SignInOutcome.LockedOut ? "locked" : "failed";
-            telemetry.SignIn(check.Outcome == SignInOutcome.LockedOut ? "locked_out" : "failed");
+            string error = check.Outcome switch
+            {
+                SignInOutcome.LockedOut => "locked",
+                SignInOutcome.Disabled => "disabled",
+                _ => "failed",
+            };
+            telemetry.SignIn(check.Outcome switch
+            {
+                SignInOutcome.LockedOut => "locked_out",
+                SignInOutcome.Disabled => "disabled",
+                _ => "failed",
+            });
             return Results.Redirect($"/signin?error={error}&returnUrl={Uri.EscapeDataString(LocalOrRoot(returnUrl))}");
         }
 

@@ -12,7 +12,7 @@ public sealed class WebTelemetry
 {
     public const string Name = "OpsConsole.Web";
 
-    /// <summary>Sign-in attempts by <c>outcome</c>: success, failed, locked_out, unavailable (the store could not record it).</summary>
+    /// <summary>Sign-in attempts by <c>outcome</c>: success, failed, locked_out, disabled, unavailable (the store could not record it).</summary>
     public const string SignIns = "opsconsole.web.signins";
 
     /// <summary>Requests refused for an unknown API key.</summary>

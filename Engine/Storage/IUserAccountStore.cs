@@ -14,6 +14,9 @@ public sealed record UserAccount
 
     public bool MustChangePassword { get; init; }
 
+    /// <summary>Disabled by an admin: may not sign in (absent in documents written before, read as false).</summary>
+    public bool Disabled { get; init; }
+
     public int FailedSignIns { get; init; }
 
     /// <summary>UTC.</summary>
@@ -30,8 +33,8 @@ public sealed record UserAccount
 /// <summary>
 /// The console's users. Contract (UserAccountStoreContract): ids are unique — <see cref="TryInsert"/> refuses an id
 /// that exists; <see cref="Find"/> returns every field as last written; <see cref="Update"/> replaces a stored
-/// user and is false for an unknown id; <see cref="All"/> returns each user once; readers run while one writer
-/// writes. (Named so as not to be confused with ASP.NET Core Identity's <c>IUserStore</c>.)
+/// user and is false for an unknown id; <see cref="Delete"/> removes one (false for an unknown id) and the id may be
+/// used again; <see cref="All"/> returns each user once; readers run while one writer writes. (Named so as not to be confused with ASP.NET Core Identity's <c>IUserStore</c>.)
 /// </summary>
 public interface IUserAccountStore
 {
@@ -46,6 +49,9 @@ public interface IUserAccountStore
 
     /// <summary>Replaces the stored user of the same id; false when there is none.</summary>
     bool Update(UserAccount user);
+
+    /// <summary>Removes the user of <paramref name="id"/>; false when there is none.</summary>
+    bool Delete(string id);
 }
 
 /// <summary>

@@ -111,6 +111,59 @@ public sealed class AdminUiTests : IAsyncLifetime
     }
 
     [Fact]
+    public void DisableEnableRoleDelete_CallTheService_OwnRowCannot_AndARefusalStaysShown()
+    {
+        SignIn("ada", "admin");
+        _admin.Users.Add(new UserSummary("eve", "admin", false, null, 0, Now.AddDays(-2), Disabled: true));
+        var cut = _ctx.Render<UsersPage>();
+
+        Assert.Equal(["enabled", "enabled", "disabled"], Column(cut, "Status"));
+        Assert.All(["Disable ada", "Make ada dispatcher", "Delete ada"], b => Assert.True(cut.Find($"button[aria-label='{b}']").HasAttribute("disabled")));
+
+        Click(cut, "Disable dana");
+        cut.WaitForAssertion(() => Assert.Equal(["enabled", "disabled", "disabled"], Column(cut, "Status")));
+        Assert.Equal("disable dana by ada", _admin.Calls[^1]);
+        Assert.Contains("signed out everywhere", cut.Find("[role='status']").TextContent, StringComparison.Ordinal);
+
+        Click(cut, "Enable eve");
+        cut.WaitForAssertion(() => Assert.Equal(["enabled", "disabled", "enabled"], Column(cut, "Status")));
+        Assert.Equal("enable eve by ada", _admin.Calls[^1]);
+
+        Click(cut, "Make dana admin");
+        cut.WaitForAssertion(() => Assert.Equal(["admin", "admin", "admin"], Column(cut, "Role")));
+        Assert.Equal("role dana admin by ada", _admin.Calls[^1]);
+
+        Click(cut, "Delete eve");
+        cut.WaitForAssertion(() => Assert.Contains("Delete eve?", cut.Find("[role='alertdialog']").TextContent, StringComparison.Ordinal));
+        Assert.Equal(3, Column(cut, "Name").Length); // nothing deleted before the confirmation
+        Click(cut, "Cancel delete");
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[role='alertdialog']")));
+        Click(cut, "Delete eve");
+        cut.WaitForAssertion(() => cut.Find("button[aria-label='Confirm delete eve']"));
+        Click(cut, "Confirm delete eve");
+        cut.WaitForAssertion(() => Assert.Equal(["ada", "dana"], Column(cut, "Name")));
+        Assert.Equal("delete eve by ada", _admin.Calls[^1]);
+
+        Click(cut, "Delete dana");
+        cut.WaitForAssertion(() => cut.Find("button[aria-label='Confirm delete dana']"));
+        Click(cut, "Confirm delete dana");
+        cut.WaitForAssertion(() => Assert.Equal(["ada"], Column(cut, "Name")));
+    }
+
+    [Fact]
+    public void Demoting_TheLastAdmin_ShowsTheServicesRefusal()
+    {
+        SignIn("root", "admin"); // a name not in the list: every button of ada's row is live
+
+        var cut = _ctx.Render<UsersPage>();
+        Click(cut, "Make ada dispatcher");
+
+        cut.WaitForAssertion(() => Assert.Contains("last enabled administrator", cut.Find("[role='alert']").TextContent, StringComparison.Ordinal));
+        Assert.Equal(["admin", "dispatcher"], Column(cut, "Role"));
+        Assert.Equal("role ada dispatcher by root", _admin.Calls[^1]);
+    }
+
+    [Fact]
     public void Users_ServiceRefusal_IsShown()
     {
         SignIn("dana", "dispatcher");
@@ -233,6 +286,34 @@ public sealed class AdminUiTests : IAsyncLifetime
         {
             Calls.Add($"reset {name} by {Name(user)}");
             return Task.FromResult(AdminResult.Ok with { TemporaryPassword = "temp-password-123" });
+        }
+
+        public Task<AdminResult> SetDisabledAsync(ClaimsPrincipal user, string name, bool disabled)
+        {
+            Calls.Add($"{(disabled ? "disable" : "enable")} {name} by {Name(user)}");
+            int i = Users.FindIndex(u => u.Name == name);
+            Users[i] = Users[i] with { Disabled = disabled };
+            return Task.FromResult(AdminResult.Ok);
+        }
+
+        public Task<AdminResult> ChangeRoleAsync(ClaimsPrincipal user, string name, string role)
+        {
+            Calls.Add($"role {name} {role} by {Name(user)}");
+            if (Users.Count(u => u.Role == "admin") == 1 && role != "admin" && Users.Single(u => u.Name == name).Role == "admin")
+            {
+                return Task.FromResult(AdminResult.Fail($"{name} is the last enabled administrator: make another user admin (or enable one) first."));
+            }
+
+            int i = Users.FindIndex(u => u.Name == name);
+            Users[i] = Users[i] with { Role = role };
+            return Task.FromResult(AdminResult.Ok);
+        }
+
+        public Task<AdminResult> DeleteAsync(ClaimsPrincipal user, string name)
+        {
+            Calls.Add($"delete {name} by {Name(user)}");
+            Users.RemoveAll(u => u.Name == name);
+            return Task.FromResult(AdminResult.Ok);
         }
 
         public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count)

@@ -106,6 +106,12 @@ public sealed class RoutesTests : IAsyncLifetime
 
         public Task<AdminResult> ResetPasswordAsync(ClaimsPrincipal user, string name) => throw new InvalidOperationException();
 
+        public Task<AdminResult> SetDisabledAsync(ClaimsPrincipal user, string name, bool disabled) => throw new InvalidOperationException();
+
+        public Task<AdminResult> ChangeRoleAsync(ClaimsPrincipal user, string name, string role) => throw new InvalidOperationException();
+
+        public Task<AdminResult> DeleteAsync(ClaimsPrincipal user, string name) => throw new InvalidOperationException();
+
         public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count) => throw new InvalidOperationException();
     }
 }

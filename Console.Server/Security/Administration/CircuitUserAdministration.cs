@@ -20,5 +20,12 @@ public sealed class CircuitUserAdministration(UserAdministration administration,
 
     public Task<AdminResult> ResetPasswordAsync(ClaimsPrincipal user, string name) => administration.ResetPasswordAsync(user, name, remote.Value);
 
+    public Task<AdminResult> SetDisabledAsync(ClaimsPrincipal user, string name, bool disabled) =>
+        administration.SetDisabledAsync(user, name, disabled, remote.Value);
+
+    public Task<AdminResult> ChangeRoleAsync(ClaimsPrincipal user, string name, string role) => administration.ChangeRoleAsync(user, name, role, remote.Value);
+
+    public Task<AdminResult> DeleteAsync(ClaimsPrincipal user, string name) => administration.DeleteAsync(user, name, remote.Value);
+
     public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count) => administration.RecentAuditAsync(user, count, remote.Value);
 }

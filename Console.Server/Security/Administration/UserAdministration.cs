@@ -19,7 +19,7 @@ public sealed class UserAdministration(UserCommands commands, ActorResolver acto
     {
         var result = commands.List(actors.Of(user, remoteAddress));
         return Task.FromResult(result.Succeeded
-            ? new AdminQuery<UserSummary>([.. result.Value!.Select(u => new UserSummary(u.Name, u.Role, u.MustChangePassword, u.LockedUntil, u.FailedSignIns, u.CreatedAt))], null)
+            ? new AdminQuery<UserSummary>([.. result.Value!.Select(u => new UserSummary(u.Name, u.Role, u.MustChangePassword, u.LockedUntil, u.FailedSignIns, u.CreatedAt, u.Disabled))], null)
             : new AdminQuery<UserSummary>([], Refused));
     }
 
@@ -42,6 +42,18 @@ public sealed class UserAdministration(UserCommands commands, ActorResolver acto
         var result = commands.ResetPassword(actors.Of(user, remoteAddress), name);
         return Task.FromResult(result.Succeeded ? AdminResult.Ok with { TemporaryPassword = result.Value } : Fail(result));
     }
+
+    public Task<AdminResult> SetDisabledAsync(ClaimsPrincipal user, string name, bool disabled, string? remoteAddress)
+    {
+        var actor = actors.Of(user, remoteAddress);
+        return Task.FromResult(Answer(disabled ? commands.Disable(actor, name) : commands.Enable(actor, name)));
+    }
+
+    public Task<AdminResult> ChangeRoleAsync(ClaimsPrincipal user, string name, string role, string? remoteAddress) =>
+        Task.FromResult(Answer(commands.ChangeRole(actors.Of(user, remoteAddress), name, role)));
+
+    public Task<AdminResult> DeleteAsync(ClaimsPrincipal user, string name, string? remoteAddress) =>
+        Task.FromResult(Answer(commands.Delete(actors.Of(user, remoteAddress), name)));
 
     public Task<AdminQuery<AuditRow>> RecentAuditAsync(ClaimsPrincipal user, int count, string? remoteAddress)
     {

@@ -18,6 +18,9 @@ public sealed class ConsoleUser
     /// <summary>True until the user has chosen a password: set for the generated first admin.</summary>
     public bool MustChangePassword { get; set; }
 
+    /// <summary>Disabled by an admin: the password is kept but sign-in is refused until an admin enables the user again.</summary>
+    public bool Disabled { get; set; }
+
     /// <summary>Failed sign-ins since the last success.</summary>
     public int FailedSignIns { get; set; }
 
@@ -27,7 +30,7 @@ public sealed class ConsoleUser
     public DateTime CreatedAt { get; set; }
 
     /// <summary>
-    /// Random, replaced whenever the user's sessions must end (a password reset or change). Every sign-in
+    /// Random, replaced whenever the user's sessions must end (a password reset or change, the account disabled, its role changed). Every sign-in
     /// cookie carries the stamp it was issued with; a cookie or open page with another one is signed out.
     /// Empty in a store written before stamps existed: <see cref="UserStore"/> gives one on first read.
     /// </summary>

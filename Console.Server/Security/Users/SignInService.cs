@@ -5,6 +5,9 @@ public enum SignInOutcome
     Success,
     Failed,
     LockedOut,
+
+    /// <summary>The right password of a user an admin disabled (told only to someone who knows the password).</summary>
+    Disabled,
 }
 
 public sealed record SignInCheck(SignInOutcome Outcome, ConsoleUser? User, DateTime? LockedUntil = null);
@@ -14,7 +17,8 @@ public sealed record SignInCheck(SignInOutcome Outcome, ConsoleUser? User, DateT
 /// <see cref="MaxFailures"/> failures in a row from one address, that address may not try that name for
 /// <see cref="LockoutPeriod"/> (<see cref="SignInThrottle"/>); other addresses, the owner's among them, still can.
 /// Every answer costs one password hash check, for an unknown name too, so neither the time nor the answer
-/// tells which names exist. The user record keeps the failures in a row and the latest lockout of any address,
+/// tells which names exist. A disabled user with the right password is refused (<see cref="SignInOutcome.Disabled"/>);
+/// with a wrong one the answer is the usual failure, so the disabling tells nothing to a guesser. The user record keeps the failures in a row and the latest lockout of any address,
 /// for the admin's user list.
 /// </summary>
 public sealed class SignInService(UserStore users, AuditLog audit, SignInThrottle throttle)
@@ -76,10 +80,17 @@ public sealed class SignInService(UserStore users, AuditLog audit, SignInThrottl
                 : new SignInCheck(SignInOutcome.Failed, null);
         }
 
+        if (user!.Disabled)
+        {
+            // The password was right: only its holder learns the account is disabled. Not a failure (no lockout count).
+            audit.Write(user.Name, "sign-in-refused", remoteAddress, "account disabled");
+            return new SignInCheck(SignInOutcome.Disabled, null);
+        }
+
         throttle.Succeeded(name, remoteAddress);
         lock (_gate)
         {
-            var stored = users.Find(user!.Name) ?? user;
+            var stored = users.Find(user.Name) ?? user;
             if (stored.FailedSignIns != 0 || stored.LockedUntil is not null)
             {
                 stored.FailedSignIns = 0;

@@ -37,8 +37,41 @@ public sealed class UserAccounts(UserStore users, SignInThrottle throttle) : IUs
         return user.Name;
     }
 
+    public string? SetDisabled(string name, bool disabled)
+    {
+        if (users.Find(name) is not { } user)
+        {
+            return null;
+        }
+
+        users.SetDisabled(user, disabled);
+        return user.Name;
+    }
+
+    public string? SetRole(string name, string role)
+    {
+        if (users.Find(name) is not { } user)
+        {
+            return null;
+        }
+
+        users.SetRole(user, role);
+        return user.Name;
+    }
+
+    public string? Delete(string name)
+    {
+        if (users.Find(name) is not { } user || !users.Delete(user))
+        {
+            return null;
+        }
+
+        throttle.Forget(user.Name); // a user created later under this name starts with a clean slate
+        return user.Name;
+    }
+
     public string? CheckNewPassword(string password) => SignInService.CheckNewPassword(null, password, password);
 
     private static UserAccount Account(ConsoleUser u) =>
-        new(u.Name, u.Role, u.MustChangePassword, u.LockedUntil is { } l ? AuditTrail.Utc(l) : null, u.FailedSignIns, AuditTrail.Utc(u.CreatedAt));
+        new(u.Name, u.Role, u.MustChangePassword, u.LockedUntil is { } l ? AuditTrail.Utc(l) : null, u.FailedSignIns, AuditTrail.Utc(u.CreatedAt), u.Disabled);
 }

@@ -127,9 +127,49 @@ public sealed class UserStore(IUserAccountStore store, IPasswordHasher<ConsoleUs
             u.LockedUntil = null;
         });
 
+    /// <summary><see cref="ConsoleUser.SecurityStampReason"/> when an admin disabled the user.</summary>
+    public const string DisabledReason = "account disabled";
+
+    /// <summary><see cref="ConsoleUser.SecurityStampReason"/> when an admin changed the user's role.</summary>
+    public const string RoleChangedReason = "role changed";
+
+    /// <summary>
+    /// An admin disables or enables the user. Disabling gives a new security stamp: every session of the user ends
+    /// at once (the role and name on a cookie are otherwise trusted until it ends).
+    /// </summary>
+    public void SetDisabled(ConsoleUser user, bool disabled) =>
+        ChangeCredentials(user, disabled ? DisabledReason : "account enabled", u => u.Disabled = disabled);
+
+    /// <summary>An admin changes the user's role: a new security stamp ends the sessions that carry the old role.</summary>
+    public void SetRole(ConsoleUser user, string role)
+    {
+        if (!Roles.IsKnown(role))
+        {
+            throw new ArgumentException($"unknown role '{role}'", nameof(role));
+        }
+
+        ChangeCredentials(user, RoleChangedReason, u => u.Role = role);
+        user.Role = role;
+    }
+
+    /// <summary>
+    /// Removes the user: its stamp goes too, so every session of the user ends at once (<c>user no longer exists</c>);
+    /// the audit keeps what the user did. False when there was no such user.
+    /// </summary>
+    public bool Delete(ConsoleUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        lock (_gate)
+        {
+            bool deleted = store.Delete(user.Id);
+            _stamps.TryRemove(user.Id, out _);
+            return deleted;
+        }
+    }
+
     /// <summary>
     /// Records the sign-in bookkeeping of <paramref name="user"/> (failures in a row, lockout). The password, the
-    /// must-change flag, the role and the security stamp are not written here: they change only through the
+    /// must-change flag, the disabled flag, the role and the security stamp are not written here: they change only through the
     /// methods above, so an <c>Update</c> with a copy read before a reset cannot undo it.
     /// </summary>
     public void Update(ConsoleUser user)
@@ -162,6 +202,7 @@ public sealed class UserStore(IUserAccountStore store, IPasswordHasher<ConsoleUs
             // The caller's copy is current too (the password change signs its own session in again with it).
             user.PasswordHash = stored.PasswordHash;
             user.MustChangePassword = stored.MustChangePassword;
+            user.Disabled = stored.Disabled;
             user.FailedSignIns = stored.FailedSignIns;
             user.LockedUntil = stored.LockedUntil;
             user.SecurityStamp = stored.SecurityStamp;
@@ -204,6 +245,7 @@ public sealed class UserStore(IUserAccountStore store, IPasswordHasher<ConsoleUs
         Role = u.Role,
         PasswordHash = u.PasswordHash,
         MustChangePassword = u.MustChangePassword,
+        Disabled = u.Disabled,
         FailedSignIns = u.FailedSignIns,
         LockedUntil = u.LockedUntil,
         CreatedAt = u.CreatedAt,
@@ -218,6 +260,7 @@ public sealed class UserStore(IUserAccountStore store, IPasswordHasher<ConsoleUs
         Role = a.Role,
         PasswordHash = a.PasswordHash,
         MustChangePassword = a.MustChangePassword,
+        Disabled = a.Disabled,
         FailedSignIns = a.FailedSignIns,
         LockedUntil = a.LockedUntil,
         CreatedAt = a.CreatedAt,

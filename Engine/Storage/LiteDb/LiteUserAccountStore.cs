@@ -38,6 +38,12 @@ public sealed class LiteUserAccountStore(LiteStore store) : IUserAccountStore
         return LiteErrors.Guard(() => Users().Update(ToDocument(user)));
     }
 
+    public bool Delete(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return LiteErrors.Guard(() => Users().Delete(id));
+    }
+
     private static BsonDocument ToDocument(UserAccount u)
     {
         var doc = new BsonDocument
@@ -56,6 +62,11 @@ public sealed class LiteUserAccountStore(LiteStore store) : IUserAccountStore
             doc["LockedUntil"] = DateTime.SpecifyKind(locked, DateTimeKind.Utc);
         }
 
+        if (u.Disabled)
+        {
+            doc["Disabled"] = true; // absent when enabled, as in documents written before users could be disabled
+        }
+
         if (u.SecurityStampReason is not null)
         {
             doc["SecurityStampReason"] = u.SecurityStampReason;
@@ -71,6 +82,7 @@ public sealed class LiteUserAccountStore(LiteStore store) : IUserAccountStore
         Role = Text(d, "Role") ?? "",
         PasswordHash = Text(d, "PasswordHash") ?? "",
         MustChangePassword = d["MustChangePassword"].IsBoolean && d["MustChangePassword"].AsBoolean,
+        Disabled = d["Disabled"].IsBoolean && d["Disabled"].AsBoolean,
         FailedSignIns = d["FailedSignIns"].IsNumber ? d["FailedSignIns"].AsInt32 : 0,
         LockedUntil = d["LockedUntil"].IsDateTime ? d["LockedUntil"].AsDateTime.ToUniversalTime() : null,
         CreatedAt = d["CreatedAt"].IsDateTime ? d["CreatedAt"].AsDateTime.ToUniversalTime() : default,

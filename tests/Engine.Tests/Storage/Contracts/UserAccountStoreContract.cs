@@ -53,6 +53,27 @@ public abstract class UserAccountStoreContract : StoreContract<(IUserAccountStor
     }
 
     [Fact]
+    public void Disabled_RoundTrips_AndDelete_RemovesOneUser_WhoseIdMayBeUsedAgain()
+    {
+        var users = Open().Users;
+        users.TryInsert(Ada());
+        users.TryInsert(Ada() with { Id = "bob", Name = "Bob", Disabled = true });
+
+        Assert.True(users.Delete("ada"));
+        Assert.False(users.Delete("ada"));
+        Assert.False(users.Delete("carol"));
+
+        var reopened = Reopen().Users;
+        Assert.Null(reopened.Find("ada"));
+        Assert.Equal(["bob"], reopened.All().Select(u => u.Id));
+        Assert.True(reopened.Find("bob")!.Disabled);
+        Assert.True(reopened.Update(reopened.Find("bob")! with { Disabled = false }));
+        Assert.False(reopened.Find("bob")!.Disabled);
+        Assert.True(reopened.TryInsert(Ada() with { Name = "ADA" }));
+        Assert.Equal("ADA", reopened.Find("ada")!.Name);
+    }
+
+    [Fact]
     public void RevokedSessions_UpsertReplaces_DeleteExpiredRemovesExactlyTheEnded()
     {
         var sessions = Open().Sessions;
