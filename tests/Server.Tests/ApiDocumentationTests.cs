@@ -179,7 +179,8 @@ internal sealed partial record DocumentedApi(IReadOnlyList<DocumentedRoute> Rout
                 var route = cells.Length > 1 ? Code().Match(cells[1]) : Match.Empty;
                 if (method.Success && route.Success && MethodName().IsMatch(method.Groups[1].Value) && route.Groups[1].Value.StartsWith('/'))
                 {
-                    routes.Add(new DocumentedRoute(method.Groups[1].Value, route.Groups[1].Value));
+                    // A route may be written with the query that selects it (`/api/meters?mapped=false`): the path is what is mapped.
+                    routes.Add(new DocumentedRoute(method.Groups[1].Value, route.Groups[1].Value.Split('?')[0]));
                 }
                 else
                 {
