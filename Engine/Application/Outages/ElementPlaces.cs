@@ -35,15 +35,34 @@ public sealed class ElementPlaces(NetworkTopology network)
         var feature = net[element];
         int f = net.AncestorOfKind(element, ElementKind.Feeder);
         string? feeder = f >= 0 ? net[f].Id : null;
-        if (!string.IsNullOrWhiteSpace(feature.Address))
+        if (OwnAddress(feature) is { } own)
         {
-            return new ElementPlace(feature.Name, feeder, feature.Address, null);
+            return new ElementPlace(feature.Name, feeder, own, null);
         }
 
         int nearest = NearestAddressedMeter(net, element);
         return nearest < 0
             ? new ElementPlace(feature.Name, feeder, null, null)
             : new ElementPlace(feature.Name, feeder, net[nearest].Address, net[nearest].Id);
+    }
+
+    /// <summary>
+    /// A meter's <c>address</c>; for other kinds the spec names none, but an <c>address</c> string a GIS export adds is
+    /// kept with the feature's other properties and is the best place to send a crew.
+    /// </summary>
+    private static string? OwnAddress(TopologyFeature feature)
+    {
+        if (!string.IsNullOrWhiteSpace(feature.Address))
+        {
+            return feature.Address;
+        }
+
+        return feature.Extra is { ValueKind: System.Text.Json.JsonValueKind.Object } extra
+            && extra.TryGetProperty("address", out var address)
+            && address.ValueKind == System.Text.Json.JsonValueKind.String
+            && address.GetString() is { } text && !string.IsNullOrWhiteSpace(text)
+            ? text
+            : null;
     }
 
     /// <summary>The meter below <paramref name="element"/> with an address nearest to it (ties: lowest id); -1 when none has one.</summary>

@@ -115,65 +115,10 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
             return last.Outages;
         }
 
-        int[] meters = sameMeters ? last!.Meters : MetersMatching(net, query);
-        var search = new MeterSearch(net, query, meters, snapshot, WithMeters(snapshot, net, meters, query));
+        int[] meters = sameMeters ? last!.Meters : OutageMeterSearch.MetersMatching(net, query);
+        var search = new MeterSearch(net, query, meters, snapshot, OutageMeterSearch.WithMeters(snapshot, net, meters, query));
         Volatile.Write(ref _search, search);
         return search.Outages;
-    }
-
-    private static int[] MetersMatching(NetworkTopology net, string query)
-    {
-        var found = new List<int>();
-        for (int e = 0; e < net.ElementCount; e++)
-        {
-            if (net.KindOf(e) == ElementKind.Meter && net[e].Id.Contains(query, StringComparison.OrdinalIgnoreCase))
-            {
-                found.Add(e);
-            }
-        }
-
-        return [.. found];
-    }
-
-    private static HashSet<string> WithMeters(OutageSnapshot snapshot, NetworkTopology net, int[] meters, string query)
-    {
-        var result = new HashSet<string>(StringComparer.Ordinal);
-        var byElement = new Dictionary<int, List<string>>();
-        foreach (var o in snapshot.All)
-        {
-            if (o.ReportingMeterIds.Any(m => m.Contains(query, StringComparison.OrdinalIgnoreCase)))
-            {
-                result.Add(o.Id);
-            }
-
-            if (net.TryGetElement(o.DeviceId, out int element))
-            {
-                if (!byElement.TryGetValue(element, out var ids))
-                {
-                    byElement[element] = ids = [];
-                }
-
-                ids.Add(o.Id);
-            }
-        }
-
-        if (byElement.Count == 0)
-        {
-            return result;
-        }
-
-        foreach (int meter in meters)
-        {
-            for (int e = meter; e >= 0; e = net.ParentOf(e))
-            {
-                if (byElement.TryGetValue(e, out var ids))
-                {
-                    result.UnionWith(ids);
-                }
-            }
-        }
-
-        return result;
     }
 
     /// <summary>
