@@ -24,6 +24,12 @@ public interface IOutageBoardSource
     /// </summary>
     IReadOnlyList<OutageRow> ClosedRows() => [];
 
+    /// <summary>
+    /// The board's search by meter: ids of the outages (open and closed) with a meter whose id contains
+    /// <paramref name="query"/>, case-insensitive — a reporting meter or any customer behind the failed element.
+    /// </summary>
+    IReadOnlySet<string> OutagesWithMeter(string query) => new HashSet<string>();
+
     /// <summary>One outage with its timeline and every customer behind it; null when there is none.</summary>
     Task<OutageDetail?> GetDetailAsync(string id);
 
@@ -71,6 +77,8 @@ public sealed record PowerCheckResult(bool Succeeded, string? Error, IReadOnlyLi
 
 /// <summary>One open outage as a row of the board.</summary>
 /// <param name="MetersDown">Reporting meters not powered up yet: fewer than <see cref="ReportingMeters"/> while restoration is under way.</param>
+/// <param name="Address">The failed element's address, else its nearest addressed meter's (<paramref name="AddressMeterId"/>); null when none is known.</param>
+/// <param name="AddressMeterId">The meter whose address <paramref name="Address"/> is, when the element has none of its own.</param>
 public sealed record OutageRow(
     string Id,
     OutageLevelView Level,
@@ -83,7 +91,9 @@ public sealed record OutageRow(
     int CriticalMeters,
     DateTimeOffset StartedAt,
     int Priority,
-    int MetersDown);
+    int MetersDown,
+    string? Address = null,
+    string? AddressMeterId = null);
 
 /// <summary>The figures of the header strip.</summary>
 public sealed record BoardHeader(int ActiveOutages, int CustomersOut, int CriticalCustomersOut, double IngestPerSecond, long RejectsLastMinute);

@@ -39,24 +39,59 @@ public static class OutageBoardView
     }
 
     /// <summary>
-    /// The board's rows for a state filter, level and feeder: open outages by priority, then closed ones most recent
-    /// first. <paramref name="closed"/> is read only when the filter asks for closed outages.
+    /// The board's rows for a state filter, level, feeder and search: open outages by priority, then closed ones most
+    /// recent first. <paramref name="closed"/> is read only when the filter asks for closed outages;
+    /// <paramref name="withMeter"/> (the outages with a meter whose id contains the search) only when there is a search.
     /// </summary>
-    public static IReadOnlyList<OutageRow> Rows(IReadOnlyList<OutageRow> open, Func<IReadOnlyList<OutageRow>> closed, string? state, OutageLevelView? level, string? feeder)
+    public static IReadOnlyList<OutageRow> Rows(IReadOnlyList<OutageRow> open, Func<IReadOnlyList<OutageRow>> closed, string? state, OutageLevelView? level, string? feeder,
+        string? search = null, Func<string, IReadOnlySet<string>>? withMeter = null)
     {
+        ArgumentNullException.ThrowIfNull(closed);
         var (withOpen, withClosed, only) = StateFilter(state);
+        string query = search?.Trim() ?? "";
+        IReadOnlySet<string> meterHits = query.Length > 0 && withMeter is not null ? withMeter(query) : new HashSet<string>();
+        IEnumerable<OutageRow> Found(IEnumerable<OutageRow> rows) => query.Length == 0 ? rows : rows.Where(r => Matches(r, query, meterHits));
         var rows = new List<OutageRow>();
         if (withOpen)
         {
-            rows.AddRange(ByPriority(Filter(open, only, level, feeder)));
+            rows.AddRange(ByPriority(Found(Filter(open, only, level, feeder))));
         }
 
         if (withClosed)
         {
-            rows.AddRange(Filter(closed(), only, level, feeder).OrderByDescending(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal));
+            rows.AddRange(Found(Filter(closed(), only, level, feeder)).OrderByDescending(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal));
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Whether a row answers the board's search (case-insensitive, part of a word is enough): its outage id, element id,
+    /// element name or address contains <paramref name="query"/>, or it is one of <paramref name="withMeter"/> (the outages
+    /// with a meter whose id contains it, which the server finds).
+    /// </summary>
+    public static bool Matches(OutageRow row, string query, IReadOnlySet<string> withMeter)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(withMeter);
+        bool Has(string? text) => text is not null && text.Contains(query, StringComparison.OrdinalIgnoreCase);
+        return Has(row.Id) || Has(row.DeviceId) || Has(row.DeviceName) || Has(row.Address) || withMeter.Contains(row.Id);
+    }
+
+    /// <summary>Where the board's address comes from, for its tooltip: empty for the element's own address.</summary>
+    public static string AddressNote(OutageRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.AddressMeterId is { } meter && row.Address is not null ? $"Address of meter {meter}, the nearest below {row.DeviceId}" : "";
+    }
+
+    /// <summary>When an outage started, in UTC like the timelines: "18:05" today, "24 Nov 18:05" before.</summary>
+    public static string Started(DateTimeOffset startedAt, DateTimeOffset now)
+    {
+        var at = startedAt.UtcDateTime;
+        return at.Date == now.UtcDateTime.Date
+            ? at.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture)
+            : at.ToString("d MMM HH:mm", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static readonly IReadOnlyList<OutageLevelView> Levels = Enum.GetValues<OutageLevelView>();

@@ -18,6 +18,7 @@ public static class ConsoleServerExtensions
     {
         services.AddOptions<MapOptions>().BindConfiguration(MapOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
+        services.AddSingleton<MbTilesBasemap>();
         services.AddSingleton<NetworkTiles>();
         services.AddSingleton<INetworkMapSource, TopologyMapSource>();
         services.AddSingleton<IUnmappedMeterCount, UnmappedMeterCountSource>();
@@ -70,6 +71,7 @@ public static class ConsoleServerExtensions
         app.MapStaticAssets().AllowAnonymous(); // scripts, styles, fonts: the sign-in page needs them
         app.MapHealthChecks("/healthz", HealthResponse.Options).AllowAnonymous();
         app.MapNetworkMap();
+        MbTilesBasemap.MapBasemap(app);
         app.MapStatsApi();
         app.MapOutageApi();
         app.MapTopologyApi();

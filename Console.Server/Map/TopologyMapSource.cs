@@ -15,7 +15,7 @@ public sealed class TopologyMapSource(TopologyState state, ITopologyStore store,
 
     public string NetworkUrl => NetworkMapEndpoints.Base.TrimStart('/');
 
-    public string TileUrl => options.Value.TileUrl;
+    public string TileUrl => options.Value.BackgroundUrl;
 
     /// <summary>Made once per network snapshot: counting unmapped meters walks every element.</summary>
     public NetworkSummary GetSummary() => _summaries.GetValue(state.Current, Summarize);

@@ -14,6 +14,8 @@ public sealed class CircuitOutageBoardSource(OutageBoardSource board, CircuitRem
 
     public IReadOnlyList<OutageRow> ClosedRows() => board.ClosedRows();
 
+    public IReadOnlySet<string> OutagesWithMeter(string query) => board.OutagesWithMeter(query);
+
     public IDisposable Subscribe(Func<Task> onChanged) => board.Subscribe(onChanged);
 
     public Task<OutageDetail?> GetDetailAsync(string id) => board.GetDetailAsync(id);

@@ -211,6 +211,9 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     /// <summary>Closed outages (restored, cleared, momentary), most recent first: read when the board's filter asks for them.</summary>
     public IReadOnlyList<OutageRow> ClosedRows() => [.. _queries.ClosedRows().Select(Row)];
 
+    /// <summary>The board's search by meter id: the outages, open and closed, with a meter whose id contains <paramref name="query"/>.</summary>
+    public IReadOnlySet<string> OutagesWithMeter(string query) => _queries.OutagesWithMeter(query);
+
     public async Task<OutageDetail?> GetDetailAsync(string id)
     {
         if (await _queries.DetailAsync(id, lastEvents: false).ConfigureAwait(false) is not { } detail)
@@ -275,7 +278,8 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
     private static OutageRow Row(OutageRowView v)
     {
         var o = v.Outage;
-        return new OutageRow(o.Id, Level(o.Level), o.DeviceId, v.DeviceName, v.Feeder, State(o.State), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority, o.MetersDown);
+        return new OutageRow(o.Id, Level(o.Level), o.DeviceId, v.DeviceName, v.Feeder, State(o.State), o.Meters, o.ReportingMeters, o.CriticalMeters, o.StartedAt, o.Priority, o.MetersDown,
+            v.Address, v.AddressMeterId);
     }
 
     /// <summary>The outage detail's "Check power": the same query as <c>GET /api/power-status?meters=…</c>.</summary>

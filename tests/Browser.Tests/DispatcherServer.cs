@@ -22,7 +22,11 @@ public class DispatcherServer : ServerProcess
     }
 
     /// <param name="settings">More settings (environment variables) for a derived fixture's server.</param>
-    protected DispatcherServer(IReadOnlyDictionary<string, string> settings)
+    /// <param name="topology">
+    /// The network the server imports, when not the bundled one: a copy of it with more properties (the simulator keeps
+    /// using the bundled file; the meters must be the same).
+    /// </param>
+    protected DispatcherServer(IReadOnlyDictionary<string, string> settings, string? topology = null)
         : base(work => new Dictionary<string, string>(settings)
         {
             ["Api__Keys__0__Key"] = ApiKeyValue,
@@ -30,7 +34,7 @@ public class DispatcherServer : ServerProcess
             ["Correlation__WindowMs"] = WindowMs.ToString(CultureInfo.InvariantCulture),
             ["Correlation__QualifyMs"] = QualifyMs.ToString(CultureInfo.InvariantCulture),
             ["Security__MasterKeyFile"] = Path.Combine(work, "data", "keys", "master.key"),
-            ["Topology__File"] = Topology,
+            ["Topology__File"] = topology ?? Topology,
         })
     {
     }
@@ -67,3 +71,36 @@ public sealed class EverydayServer() : DispatcherServer(new Dictionary<string, s
 
 /// <summary>A dispatcher server of its own for the connection test, which kills it and starts it again.</summary>
 public sealed class RestartedServer : DispatcherServer;
+
+/// <summary>
+/// A dispatcher server on the bundled network with an address on every meter (<see cref="Address"/>, by the meter's
+/// place in the file), as a utility's GIS export gives them: the board's address column and search have something to show.
+/// </summary>
+public sealed class AddressedServer() : DispatcherServer(new Dictionary<string, string>(), AddressedTopology.Value)
+{
+    private static readonly Lazy<string> AddressedTopology = new(() =>
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Topology))!;
+        int n = 0;
+        foreach (var feature in root["features"]!.AsArray())
+        {
+            var properties = feature!["properties"]!.AsObject();
+            if ((string?)properties["kind"] == "meter")
+            {
+                properties["address"] = Address(n++);
+            }
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), "opsconsole-browser-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "ckt24-addressed.geojson");
+        File.WriteAllText(path, root.ToJsonString());
+        return path;
+    });
+
+    /// <summary>The network file the server imports.</summary>
+    public static string TopologyFile => AddressedTopology.Value;
+
+    /// <summary>The address of the <paramref name="n"/>-th meter of the file: none is a part of another.</summary>
+    public static string Address(int n) => $"House {n:D5}, Oak Road";
+}

@@ -110,6 +110,98 @@ public sealed class OutageBoardTests : IAsyncLifetime
         Assert.Equal(expected, Elements(cut));
     }
 
+    /// <summary>The rows of the constructor with addresses: D2's from its nearest meter, F2's its own; T1 and M9 have none.</summary>
+    private void SetWithAddresses() => _board.Set(
+        [.. _board.Current.Rows.Select(r => r.DeviceId switch
+        {
+            "D2" => r with { Address = "12 Elm St, Springfield", AddressMeterId = "M-77" },
+            "F2" => r with { Address = "Substation Rd 1" },
+            _ => r,
+        })]);
+
+    private static string Cell(IRenderedComponent<OutageBoardPage> cut, int row, string label) =>
+        cut.FindAll("tbody tr")[row].QuerySelector($"td[data-label='{label}']")!.TextContent.Trim();
+
+    [Fact]
+    public void Board_ShowsEachOutagesAddressFeederStartAndAge()
+    {
+        SetWithAddresses();
+
+        var cut = RenderAs("dispatcher");
+
+        // By priority: F2, D2, T1, M9.
+        Assert.Equal(["Substation Rd 1", "12 Elm St, Springfield", "", ""], Enumerable.Range(0, 4).Select(i => Cell(cut, i, "Address")));
+        Assert.Equal(["F2", "Feeder 1", "Feeder 1", ""], Enumerable.Range(0, 4).Select(i => Cell(cut, i, "Feeder")));
+        Assert.Equal("18:18", Cell(cut, 1, "Started")); // 12 minutes before 18:30 UTC
+        Assert.Equal("12 min", Cell(cut, 1, "Age"));
+        // Where a borrowed address comes from, on hover.
+        Assert.Contains("M-77", cut.FindAll("tbody tr")[1].QuerySelector("td[data-label='Address']")!.GetAttribute("title"), StringComparison.Ordinal);
+        Assert.Equal("D2", cut.FindAll("tbody tr")[1].QuerySelector("td[data-label='Element']")!.GetAttribute("title"));
+    }
+
+    [Fact]
+    public void Started_GivesTheDateForAnOutageOfAnEarlierDay()
+    {
+        Assert.Equal("18:05", OutageBoardView.Started(Now.AddMinutes(-25), Now));
+        Assert.Equal("23 Nov 22:30", OutageBoardView.Started(Now.AddHours(-20), Now));
+    }
+
+    [Fact]
+    public void Detail_ShowsElementAddressFeederAndStart()
+    {
+        SetWithAddresses();
+        var cut = RenderAs("dispatcher");
+
+        OpenRow(cut, 1);
+
+        var place = cut.Find("[aria-label='Where and since when']");
+        Assert.Contains("D2 name (D2)", place.TextContent, StringComparison.Ordinal);
+        Assert.Contains("12 Elm St, Springfield", place.QuerySelector("[aria-label='Address']")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("meter M-77, the nearest below", place.QuerySelector("[aria-label='Address']")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("Feeder 1", place.QuerySelector("[aria-label='Feeder']")!.TextContent.Trim());
+        Assert.Equal("2026-11-24 18:18:00 UTC · 12 min ago", place.QuerySelector("[aria-label='Started']")!.TextContent.Trim());
+    }
+
+    [Theory]
+    [InlineData("outages?q=elm%20st", new[] { "D2 name" })]               // address, any case
+    [InlineData("outages?q=o-4", new[] { "F2 name" })]                    // outage id
+    [InlineData("outages?q=t1", new[] { "T1 name" })]                     // element id
+    [InlineData("outages?q=M9%20NAME", new[] { "M9 name" })]              // element name
+    [InlineData("outages?q=M-555", new[] { "D2 name", "T1 name" })]       // a meter behind two outages (the server finds them)
+    [InlineData("outages?q=%20substation%20", new[] { "F2 name" })]        // trimmed
+    [InlineData("outages?q=nowhere", new string[0])]
+    [InlineData("outages?q=elm&feeder=F2", new string[0])]                // with the other filters
+    [InlineData("outages?q=M-555&state=all", new[] { "D2 name", "T1 name", "D8 name" })]
+    public void Search_FromTheAddress_MatchesIdNameAddressAndMeters(string url, string[] expected)
+    {
+        SetWithAddresses();
+        AddClosed();
+        _board.MeterHits["M-555"] = ["O-1", "O-2", "O-8"];
+
+        var cut = RenderAs("dispatcher", url);
+
+        Assert.Equal(expected, Elements(cut));
+        Assert.NotEmpty(_board.MeterQueries); // every search asks the server for the meters too
+        Assert.All(_board.MeterQueries, q => Assert.Equal(q.Trim(), q));
+        if (expected.Length == 0)
+        {
+            Assert.Contains("match these filters", cut.Markup, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Search_Typed_GoesIntoTheAddress_AndFiltersTheBoard()
+    {
+        SetWithAddresses();
+        var cut = RenderAs("dispatcher", "outages?level=Device");
+
+        cut.Find("input[aria-label='Search outages'], [aria-label='Search outages'] input").Input("Elm");
+
+        var nav = _ctx.Services.GetRequiredService<NavigationManager>();
+        cut.WaitForAssertion(() => Assert.EndsWith("/outages?level=Device&q=Elm", nav.Uri, StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+        cut.WaitForAssertion(() => Assert.Equal(["D2 name"], Elements(cut)));
+    }
+
     private void AddClosed()
     {
         _board.Closed.Add(Row("O-9", "Transformer", "T9", "Feeder 1", "Restored", meters: 4, critical: 0, priority: 0, minutesAgo: 300));
@@ -460,6 +552,17 @@ public sealed class OutageBoardTests : IAsyncLifetime
         }
 
         public static FakeBoard Empty() => new();
+
+        /// <summary>What <see cref="OutagesWithMeter"/> answers, by query; and the queries it was asked.</summary>
+        public Dictionary<string, string[]> MeterHits { get; } = [];
+
+        public List<string> MeterQueries { get; } = [];
+
+        public IReadOnlySet<string> OutagesWithMeter(string query)
+        {
+            MeterQueries.Add(query);
+            return MeterHits.TryGetValue(query, out var ids) ? ids.ToHashSet() : new HashSet<string>();
+        }
 
         /// <summary>The closed outages <see cref="ClosedRows"/> gives, and how often it was asked.</summary>
         public List<OutageRow> Closed { get; } = [];

@@ -14,6 +14,8 @@ namespace OpsConsole.Engine.Application.Outages;
 public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlation, TopologyState topology, EventStore events)
 {
     private Built? _built;
+    private ElementPlaces? _places;
+    private MeterSearch? _search;
 
     /// <summary>The outages as of the latest correlation step.</summary>
     public OutageSnapshot Snapshot => feed.Current;
@@ -49,7 +51,7 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
             m.IsDown,
             net.TryGetElement(m.MeterId, out int e) && net[e].Critical == true,
             last is not null && last.TryGetValue(m.Guid, out var ev) ? ev : null)).ToArray();
-        return new OutageDetailView(Row(outage, net), meters);
+        return new OutageDetailView(Row(outage, Places(net)), meters);
     }
 
     private Built Current()
@@ -63,24 +65,60 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
         }
 
         // Two readers may build the same moment at once; either result is right, the last one stays.
-        built = new Built(snapshot, net, [.. snapshot.Active.Select(o => Row(o, net))], new Lazy<IReadOnlyList<OutageOverlayView>>(() => Overlay(snapshot, net)),
+        var places = Places(net);
+        built = new Built(snapshot, net, [.. snapshot.Active.Select(o => Row(o, places))], new Lazy<IReadOnlyList<OutageOverlayView>>(() => Overlay(snapshot, net)),
             new Lazy<IReadOnlyList<OutageRowView>>(() => [.. snapshot.All.Where(o => !o.IsActive)
-                .OrderByDescending(o => o.StartedAt).ThenBy(o => o.Id, StringComparer.Ordinal).Select(o => Row(o, net))]));
+                .OrderByDescending(o => o.StartedAt).ThenBy(o => o.Id, StringComparer.Ordinal).Select(o => Row(o, places))]));
         Volatile.Write(ref _built, built);
         return built;
     }
 
-    private static OutageRowView Row(Outage o, NetworkTopology net)
+    /// <summary>The element places of <paramref name="net"/>: kept while it is the network in force, each worked out once.</summary>
+    private ElementPlaces Places(NetworkTopology net)
     {
-        string? name = null, feeder = null;
-        if (net.TryGetElement(o.DeviceId, out int element))
+        var places = Volatile.Read(ref _places);
+        if (places is null || !ReferenceEquals(places.Network, net))
         {
-            name = net[element].Name;
-            int f = net.AncestorOfKind(element, ElementKind.Feeder);
-            feeder = f >= 0 ? net[f].Id : null;
+            places = new ElementPlaces(net);
+            Volatile.Write(ref _places, places);
         }
 
-        return new OutageRowView(o, name, feeder);
+        return places;
+    }
+
+    private static OutageRowView Row(Outage o, ElementPlaces places)
+    {
+        var place = places.Of(o.DeviceId);
+        return new OutageRowView(o, place.Name, place.Feeder, place.Address, place.AddressMeterId);
+    }
+
+    /// <summary>
+    /// Ids of the outages, open and closed, with a meter whose id contains <paramref name="query"/> (case-insensitive):
+    /// one of its reporting meters, or any meter below its failed element in the network (a silent customer calling in
+    /// is behind it too). The network's meters are read once per network and query, however often the board redraws.
+    /// </summary>
+    public IReadOnlySet<string> OutagesWithMeter(string query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query = query.Trim();
+        if (query.Length == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        var snapshot = feed.Current;
+        var net = topology.Current;
+        var last = Volatile.Read(ref _search);
+        bool sameMeters = last is not null && ReferenceEquals(last.Network, net) && last.Query == query;
+        if (sameMeters && ReferenceEquals(last!.Snapshot, snapshot))
+        {
+            return last.Outages;
+        }
+
+        int[] meters = sameMeters ? last!.Meters : OutageMeterSearch.MetersMatching(net, query);
+        var search = new MeterSearch(net, query, meters, snapshot, OutageMeterSearch.WithMeters(snapshot, net, meters, query));
+        Volatile.Write(ref _search, search);
+        return search.Outages;
     }
 
     /// <summary>
@@ -118,6 +156,8 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
 
             return new OutageOverlayView(o, [.. transformers.Distinct(StringComparer.Ordinal)], silent);
         })];
+
+    private sealed record MeterSearch(NetworkTopology Network, string Query, int[] Meters, OutageSnapshot Snapshot, IReadOnlySet<string> Outages);
 
     private sealed record Built(OutageSnapshot Snapshot, NetworkTopology Network, IReadOnlyList<OutageRowView> Rows, Lazy<IReadOnlyList<OutageOverlayView>> Overlay,
         Lazy<IReadOnlyList<OutageRowView>> Closed);

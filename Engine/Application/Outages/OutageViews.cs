@@ -6,7 +6,12 @@ namespace OpsConsole.Engine.Application.Outages;
 /// <summary>One open outage as a board row: the outage with the names the network gives its element.</summary>
 /// <param name="DeviceName">The failed element's name in the network, when it has one.</param>
 /// <param name="Feeder">The feeder it lies on, when the element is in the network.</param>
-public sealed record OutageRowView(Outage Outage, string? DeviceName, string? Feeder);
+/// <param name="Address">
+/// Where to send a crew: the element's address in the network, else the address of the meter below it nearest to it
+/// (<paramref name="AddressMeterId"/>); null when neither has one.
+/// </param>
+/// <param name="AddressMeterId">The meter whose address <paramref name="Address"/> is, when the element has none of its own.</param>
+public sealed record OutageRowView(Outage Outage, string? DeviceName, string? Feeder, string? Address = null, string? AddressMeterId = null);
 
 /// <summary>A customer behind an outage's failed element.</summary>
 /// <param name="Reported">Its last gasp was correlated into the outage.</param>
