@@ -20,6 +20,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [InlineData("/admin/users")]
     [InlineData("/admin/audit")]
     [InlineData("/admin/network")]
+    [InlineData("/admin/chronic")]
     public async Task Dispatcher_GetsA403_NotARedirect(string page)
     {
         using var browser = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
@@ -46,6 +47,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [InlineData("/admin/users", "dana")]
     [InlineData("/admin/audit", "sign-in")]
     [InlineData("/admin/network", "small.geojson")]
+    [InlineData("/admin/chronic", "No meter has been cleared that often.")]
     public async Task Admin_Gets200_WithThePage(string page, string expected)
     {
         using var browser = await _host.SignedInAsync("ada", Staff.AdminPassword);

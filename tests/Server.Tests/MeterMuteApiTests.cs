@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Console.Client.Admin;
 using System.Text.Json;
 using OpsConsole.Console.Server.Security.Users;
 using OpsConsole.Engine.Application;
@@ -10,6 +13,7 @@ using OpsConsole.Engine.Domain;
 using OpsConsole.Engine.Protocols;
 using OpsConsole.Engine.Protocols.Coap;
 using OpsConsole.Engine.Security;
+using OpsConsole.Engine.Storage;
 
 namespace OpsConsole.Server.Tests;
 
@@ -22,7 +26,7 @@ public sealed class MeterMuteApiTests : IAsyncLifetime
 {
     private const string DispatcherKey = "dispatcher-key-0123456789";
     private const string AdminKey = "admin-key-0123456789abcdef";
-    private static readonly string[] Args = ["--Correlation:WindowMs=200", "--Verification:Auto=false", $"--Api:Keys:0:Key={DispatcherKey}", "--Api:Keys:0:Role=dispatcher",
+    private static readonly string[] Args = ["--Correlation:WindowMs=200", "--Verification:Auto=false", "--Verification:ChronicClears=1", $"--Api:Keys:0:Key={DispatcherKey}", "--Api:Keys:0:Role=dispatcher",
         $"--Api:Keys:1:Key={AdminKey}", "--Api:Keys:1:Role=admin"];
 
     private readonly TempFolder _folder = new();
@@ -176,10 +180,34 @@ public sealed class MeterMuteApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ChronicList_IsEmptyWithoutClears_AndIsReadable()
+    public async Task ChronicList_ShowsClearedMeters_AndThePageMutesThemThroughTheSameCommand()
     {
-        var (status, body) = await Send(HttpMethod.Get, "/api/meters/chronic", DispatcherKey);
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(0, body.GetArrayLength());
+        var (status, empty) = await Send(HttpMethod.Get, "/api/meters/chronic", DispatcherKey);
+        Assert.Equal((HttpStatusCode.OK, 0), (status, empty.GetArrayLength()));
+
+        await PowerDown(4, 1); // T2's only meter: a Transformer outage
+        var o = await WaitForOutage(o => o.ReportingMeterIds.Contains("M4"));
+        var cleared = await _host.Get<CorrelationService>().ApplyAsync(new OperatorAction { Kind = OperatorAction.ClearKind, OutageId = o.Id, Actor = "system:verification" });
+        Assert.True(cleared.Succeeded, cleared.Error);
+
+        var (_, chronic) = await Send(HttpMethod.Get, "/api/meters/chronic", DispatcherKey); // Verification:ChronicClears=1 here
+        var row = Assert.Single(chronic.EnumerateArray());
+        Assert.Equal(("M4", 1, JsonValueKind.Null), (row.GetProperty("id").GetString(), row.GetProperty("clears").GetInt32(), row.GetProperty("mute").ValueKind));
+
+        await using var scope = _host.App.Services.CreateAsyncScope();
+        var page = scope.ServiceProvider.GetRequiredService<IMeterMuteAdministration>();
+        var dana = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "dana"), new Claim(ClaimTypes.Role, "dispatcher")], "test"));
+        var ada = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "ada"), new Claim(ClaimTypes.Role, "admin")], "test"));
+        int before = _host.Get<AuditLog>().Recent(1000).Count;
+
+        Assert.Equal(CommandGuard.RoleRefused, (await page.MuteAsync(dana, "M4", "noisy", 30)).Error);
+        Assert.Equal("required: why the meter is muted", (await page.MuteAsync(ada, "M4", "", 30)).FieldErrors[IMeterMuteAdministration.ReasonField]);
+        Assert.Equal("at most 90 days from now", (await page.MuteAsync(ada, "M4", "noisy", 91)).FieldErrors[IMeterMuteAdministration.UntilField]);
+        Assert.True((await page.MuteAsync(ada, "M4", "cleared 3 times", 30)).Succeeded);
+
+        var listed = Assert.Single(await page.ChronicAsync());
+        Assert.Equal(("M4", "ada", "cleared 3 times"), (listed.Id, listed.MutedBy, listed.MuteReason));
+        Assert.Equal(["action-refused", "outage-action-failed", "outage-action-failed", "outage-action"], AuditSince(before).Select(r => r.Action));
+        Assert.Equal("ada", AuditSince(before)[^1].User);
     }
 }
