@@ -59,6 +59,16 @@
     }
   };
 
+  // A click on a board row carries the outage the row showed at that moment (OutageClickEventArgs): the row may be
+  // re-rendered with another outage before the server handles the click.
+  Blazor.registerCustomEventType('outageclick', {
+    browserEventName: 'click',
+    createEventArgs: e => {
+      const cell = e.target instanceof Element ? e.target.closest('[data-outage-id]') : null;
+      return { outageId: cell ? cell.getAttribute('data-outage-id') : null };
+    },
+  });
+
   Blazor.start({
     circuit: {
       reconnectionHandler: {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Application.Power;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Application;
@@ -158,6 +160,7 @@ public static class OutageEndpoints
                         capacitor = newest?.Flags.HasFlag(EventFlags.CapacitorLow) ?? false,
                         signal = newest?.Flags.HasFlag(EventFlags.SignalLow) ?? false,
                     },
+                    mute = Mute(meter.Mute),
                     lastEvents = meter.LastEvents.Select(ApiJson.Event),
                     testResults = meter.TestResults.Select(t => t.UtcDateTime),
                 });
@@ -192,8 +195,64 @@ public static class OutageEndpoints
                 };
             })
             .RequireAuthorization(Roles.ReadPolicy); // the admin role: MeterCommands
+
+        endpoints.MapGet("/api/meters/chronic", async (MeterQueries meters, CancellationToken ct) =>
+                Results.Json((await meters.ChronicAsync(ct)).Select(c => new
+                {
+                    id = c.MeterId,
+                    guid = c.Guid,
+                    clears = c.Clears,
+                    lastClearAt = c.LastClearAt.UtcDateTime,
+                    mute = Mute(c.Mute),
+                })))
+            .RequireAuthorization(Roles.ReadPolicy);
+
+        endpoints.MapPost("/api/meters/{id}/mute", async (string id, MuteBody? body, MeterCommands meters, ActorResolver actors, HttpContext http, CancellationToken ct) =>
+            {
+                DateTimeOffset? until = null;
+                if (!string.IsNullOrWhiteSpace(body?.Until))
+                {
+                    if (!DateTimeOffset.TryParse(body.Until, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                    {
+                        return ApiJson.FieldProblem(MeterCommands.UntilField, $"'{body.Until}' is not a time: give ISO 8601, e.g. 2026-01-31T00:00:00Z");
+                    }
+
+                    until = parsed;
+                }
+
+                // The one mute (MeterCommands.MuteAsync): admin only, validated, audited once whatever the door.
+                var result = await meters.MuteAsync(actors.Of(http), id, body?.Reason, until, ct);
+                return MuteAnswer(id, result, () => Results.Json(new { meter = id, mute = Mute(result.Value) }));
+            })
+            .RequireAuthorization(Roles.ReadPolicy); // the admin role: MeterCommands
+
+        endpoints.MapDelete("/api/meters/{id}/mute", async (string id, MeterCommands meters, ActorResolver actors, HttpContext http, CancellationToken ct) =>
+            {
+                var result = await meters.UnmuteAsync(actors.Of(http), id, ct);
+                return MuteAnswer(id, result, () => Results.Json(new { meter = id, mute = (object?)null }));
+            })
+            .RequireAuthorization(Roles.ReadPolicy); // the admin role: MeterCommands
         return endpoints;
     }
+
+    private static IResult MuteAnswer<T>(string id, CommandResult<T> result, Func<IResult> done) => result.Status switch
+    {
+        CommandStatus.Done => done(),
+        CommandStatus.Forbidden or CommandStatus.SessionEnded => TopologyEndpoints.Refusal(result),
+        CommandStatus.Invalid => ApiJson.FieldProblem(result.Field ?? "id", result.Error ?? "invalid"),
+        _ when result.Error?.StartsWith("no meter", StringComparison.Ordinal) == true => ApiJson.NotFound(result.Error),
+        _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Meter {id}: not done", detail: result.Error),
+    };
+
+    private static object? Mute(MeterMute? mute) => mute is null ? null : new
+    {
+        at = mute.At.UtcDateTime,
+        until = mute.Until.UtcDateTime,
+        by = mute.Actor,
+        reason = mute.Reason,
+    };
+
+    public sealed record MuteBody(string? Reason, string? Until);
 
     public sealed record ParentBody(string? Transformer);
 

@@ -34,6 +34,7 @@ public static class ConsoleServerExtensions
         services.AddSingleton<OpsConsole.Console.Server.Topology.NetworkAdministration>();
         services.AddScoped<OpsConsole.Console.Client.Admin.INetworkAdministration, OpsConsole.Console.Server.Topology.CircuitNetworkAdministration>();
         services.AddScoped<OpsConsole.Console.Client.Admin.IUnmappedMeterQueue, OpsConsole.Console.Server.Meters.UnmappedMeterQueue>();
+        services.AddScoped<OpsConsole.Console.Client.Admin.IMeterMuteAdministration, OpsConsole.Console.Server.Meters.CircuitMeterMuteAdministration>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<ListenerHealthCheck>("listener").AddCheck<NetworkHealthCheck>("network").AddCheck<StorageHealthCheck>("storage");
         services.AddResponseCompression(o =>
         {

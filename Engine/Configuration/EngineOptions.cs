@@ -89,6 +89,12 @@ public sealed class VerificationOptions
 
     /// <summary>And this many of those that did (a sample).</summary>
     public int RestorationSampleUp { get; set; } = 3;
+
+    /// <summary>A meter whose outages were cleared as false positives this many times in <see cref="ChronicDays"/> is listed as a chronic false gasper.</summary>
+    public int ChronicClears { get; set; } = 3;
+
+    /// <summary>The period (days, back from now) <see cref="ChronicClears"/> counts over.</summary>
+    public int ChronicDays { get; set; } = 30;
 }
 
 /// <summary><c>Topology:*</c>.</summary>

@@ -123,6 +123,16 @@ internal sealed class VerificationOptionsValidator : IValidateOptions<Verificati
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:RestorationSampleUp = {o.RestorationSampleUp}: must be from 0 to 5000"));
         }
 
+        if (o.ChronicClears is < 1 or > 1000)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:ChronicClears = {o.ChronicClears}: must be from 1 to 1000 (false-positive clears that make a meter chronic)"));
+        }
+
+        if (o.ChronicDays is < 1 or > 366)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"Verification:ChronicDays = {o.ChronicDays}: must be from 1 to 366 (days the clears are counted over)"));
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -29,4 +29,7 @@ public enum EventDisposition
 
     /// <summary>Another event code, or a power-up from a meter the engine has never seen.</summary>
     Ignored,
+
+    /// <summary>A last gasp of a muted meter (<see cref="OutageCorrelator.Mute"/>): seen, but no part of any outage.</summary>
+    Muted,
 }

@@ -14,7 +14,7 @@ namespace OpsConsole.Engine.Correlation;
 /// <remarks>
 /// <para>Everything the engine holds is written, nothing is recomputed on load: per-element counts (remaps change
 /// them), per-meter states, windows pending decision, virtual (unknown) meters, remaps in their dictionary order (it
-/// decides the order meters are collected in, hence reporting-meter order), test results, the seen event keys, every
+/// decides the order meters are collected in, hence reporting-meter order), muted meters with their ends, test results, the seen event keys, every
 /// queued deadline (stale ones too: a Qualify deadline can come alive again when an earlier last gasp joins), every
 /// outage with its history, and the changes not yet drained. So <c>Restore(Write(engine))</c> goes on exactly as
 /// <c>engine</c> would: the same outages with the same ids (OutageCorrelatorCheckpointTests proves it on ckt24 storms).</para>
@@ -26,7 +26,7 @@ namespace OpsConsole.Engine.Correlation;
 public sealed partial class OutageCorrelator
 {
     /// <summary>Bumped whenever the layout or the meaning of a field changes: an older checkpoint is then refused.</summary>
-    public const int CheckpointVersion = 1;
+    public const int CheckpointVersion = 2; // 2: muted meters
 
     private const uint CheckpointMagic = 0x504B434F; // "OCKP"
 
@@ -75,6 +75,16 @@ public sealed partial class OutageCorrelator
             {
                 w.Write(meter);
                 w.Write(tx);
+            }
+
+            w.Write(_mutes.Count);
+            foreach (var (meter, mute) in _mutes.OrderBy(kv => kv.Key)) // canonical: its order decides nothing
+            {
+                w.Write(meter);
+                w.Write(mute.At.UtcTicks);
+                w.Write(mute.Until.UtcTicks);
+                w.Write(mute.Actor);
+                w.Write(mute.Reason);
             }
 
             w.Write(_movedInto.Count);
@@ -317,6 +327,16 @@ public sealed partial class OutageCorrelator
         for (int i = 0; i < overrides; i++)
         {
             _overrides[Index(r, meters)] = Index(r, _n);
+        }
+
+        int muted = Count(r, meters);
+        for (int i = 0; i < muted; i++)
+        {
+            int m = Index(r, meters);
+            long at = r.ReadInt64();
+            long until = r.ReadInt64();
+            string actor = r.ReadString();
+            _mutes[m] = new MeterMute(At(at), At(until), actor, r.ReadString());
         }
 
         int moved = Count(r, _n);

@@ -234,6 +234,11 @@ public sealed partial class OutageCorrelator
             m = AddVirtualMeter(ev.MeterId);
         }
 
+        if (code == MeterEventCode.PowerDown && IsMuted(m, t))
+        {
+            return EventDisposition.Muted; // stored by the host, seen here (a duplicate stays one), correlated never
+        }
+
         _lastCode[m] = code;
         _lastEventTicks[m] = t;
         switch (code)

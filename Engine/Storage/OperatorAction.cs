@@ -18,6 +18,12 @@ public sealed class OperatorAction
     /// <summary>Restoration verification: <see cref="Meter"/> (comma-separated ids) found still off become nested outages of <see cref="OutageId"/>.</summary>
     public const string NestKind = "nest";
 
+    /// <summary>An admin mutes <see cref="Meter"/> until <see cref="UntilTicks"/>, <see cref="Note"/> saying why.</summary>
+    public const string MuteKind = "mute";
+
+    /// <summary>An admin lifts <see cref="Meter"/>'s mute.</summary>
+    public const string UnmuteKind = "unmute";
+
     /// <summary>Sequence in the store (assigned on insert): the tie-break of equal times.</summary>
     public int Id { get; set; }
 
@@ -37,6 +43,9 @@ public sealed class OperatorAction
     public string? Crew { get; set; }
 
     public string? Note { get; set; }
+
+    /// <summary>A mute's end (UTC ticks); 0 for other kinds.</summary>
+    public long UntilTicks { get; set; }
 
     /// <summary>
     /// Where the action was applied live: the <see cref="Events.EventKey"/> bytes of the last event the

@@ -21,6 +21,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [InlineData("/admin/audit")]
     [InlineData("/admin/network")]
     [InlineData("/admin/unmapped")]
+    [InlineData("/admin/chronic")]
     public async Task Dispatcher_GetsA403_NotARedirect(string page)
     {
         using var browser = await _host.SignedInAsync("dana", Staff.DispatcherPassword);
@@ -48,6 +49,7 @@ public sealed class AdminPagesTests : IAsyncLifetime
     [InlineData("/admin/audit", "sign-in")]
     [InlineData("/admin/network", "small.geojson")]
     [InlineData("/admin/unmapped", "Transformer for M9")]
+    [InlineData("/admin/chronic", "No meter has been cleared that often.")]
     public async Task Admin_Gets200_WithThePage(string page, string expected)
     {
         using var browser = await _host.SignedInAsync("ada", Staff.AdminPassword);

@@ -54,7 +54,9 @@ public sealed class OutageBoardTests : IAsyncLifetime
     /// <summary>Clicks a row's cell and waits for its detail panel (the click handler is asynchronous).</summary>
     private static void OpenRow(IRenderedComponent<OutageBoardPage> cut, int index)
     {
-        cut.FindAll("tbody tr")[index].QuerySelector("td[data-label='Element']")!.Click();
+        // What the browser sends (opsreconnect.js): the clicked cell's outage id, read from the page.
+        var cell = cut.FindAll("tbody tr")[index].QuerySelector("td[data-label='Element']")!;
+        cell.TriggerEvent("onoutageclick", new OutageClickEventArgs { OutageId = cell.GetAttribute("data-outage-id") });
         cut.WaitForElement("[aria-label='Outage details']");
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using OpsConsole.Engine.Application.Outages;
 using OpsConsole.Engine.Correlation;
 using OpsConsole.Engine.Storage;
@@ -12,9 +13,19 @@ namespace OpsConsole.Engine.Application.Meters;
 /// here once: checked, validated against the network in force, applied and audited once as <c>outage-action</c>
 /// <c>remap &lt;meter&gt; to &lt;transformer&gt;</c>, whatever the door.
 /// </summary>
-public sealed class MeterCommands(OutageCommands outages, TopologyState topology)
+/// <remarks>Mutes (<c>POST</c>/<c>DELETE /api/meters/{id}/mute</c>, the admin page's "Mute") are written here the same way:
+/// admin only, validated, applied as an operator action (so a restart replays them at their place) and audited once as
+/// <c>outage-action</c> <c>mute &lt;meter&gt; until &lt;time&gt;: &lt;reason&gt;</c> / <c>unmute &lt;meter&gt;</c>.</remarks>
+public sealed class MeterCommands(OutageCommands outages, TopologyState topology, TimeProvider time)
 {
     public const string TransformerField = "transformer";
+    public const string ReasonField = "reason";
+    public const string UntilField = "until";
+
+    /// <summary>The longest mute: a chronic false gasper is looked at again within a quarter.</summary>
+    public static readonly TimeSpan MaxMute = TimeSpan.FromDays(90);
+
+    public const int MaxReasonLength = 500;
 
     /// <summary>Raised after each remap that was applied (on the caller's thread: keep handlers short), for views that count unmapped meters.</summary>
     public event Action? Remapped;
@@ -86,6 +97,61 @@ public sealed class MeterCommands(OutageCommands outages, TopologyState topology
 
         return CommandResult.Done<IReadOnlyList<RemapResult>>(results);
     }
+
+    /// <summary>
+    /// Mutes <paramref name="meterId"/> (id or GUID) until <paramref name="until"/>: its last gasps are still stored and
+    /// shown, but open no outage and join none until then (<see cref="OutageCorrelator.Mute"/>). A reason is required;
+    /// the end must be in the future and at most <see cref="MaxMute"/> away. The value is the mute in force.
+    /// </summary>
+    public async Task<CommandResult<MeterMute>> MuteAsync(Actor actor, string meterId, string? reason, DateTimeOffset? until, CancellationToken cancellationToken = default)
+    {
+        string why = (reason ?? "").Trim();
+        string what = until is { } u
+            ? string.Create(CultureInfo.InvariantCulture, $"mute {meterId} until {u.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {Cut(why)}")
+            : $"mute {meterId}: {Cut(why)}";
+        if (outages.Refuse(actor, ActorRole.Admin, what) is { } refused)
+        {
+            return refused.Failure<MeterMute>();
+        }
+
+        if (why.Length == 0)
+        {
+            return outages.Invalid(actor, what, ReasonField, "required: why the meter is muted").Failure<MeterMute>();
+        }
+
+        if (why.Length > MaxReasonLength)
+        {
+            return outages.Invalid(actor, what, ReasonField, $"at most {MaxReasonLength} characters").Failure<MeterMute>();
+        }
+
+        var now = time.GetUtcNow();
+        if (until is not { } end)
+        {
+            return outages.Invalid(actor, what, UntilField, "required: when the mute ends (an ISO 8601 time with its offset)").Failure<MeterMute>();
+        }
+
+        if (end <= now)
+        {
+            return outages.Invalid(actor, what, UntilField, "must be in the future").Failure<MeterMute>();
+        }
+
+        if (end - now > MaxMute)
+        {
+            return outages.Invalid(actor, what, UntilField, string.Create(CultureInfo.InvariantCulture, $"at most {MaxMute.TotalDays:0} days from now")).Failure<MeterMute>();
+        }
+
+        var action = new OperatorAction { Kind = OperatorAction.MuteKind, Meter = meterId, Note = why, UntilTicks = end.UtcTicks };
+        var result = await outages.ApplyAsync(actor, ActorRole.Admin, action, what, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? CommandResult.Done(new MeterMute(new DateTimeOffset(action.AtTicks, TimeSpan.Zero), new DateTimeOffset(end.UtcTicks, TimeSpan.Zero), actor.Name, why))
+            : result.Failure<MeterMute>();
+    }
+
+    /// <summary>Lifts <paramref name="meterId"/>'s mute in force (a failure when it has none).</summary>
+    public Task<CommandResult<Outage>> UnmuteAsync(Actor actor, string meterId, CancellationToken cancellationToken = default) =>
+        outages.ApplyAsync(actor, ActorRole.Admin, new OperatorAction { Kind = OperatorAction.UnmuteKind, Meter = meterId }, $"unmute {meterId}", cancellationToken);
+
+    private static string Cut(string text) => text.Length <= 200 ? text : text[..200] + "…";
 }
 
 /// <summary>One pair of a <see cref="MeterCommands.RemapManyAsync"/>: its status, the meter's outage afterwards, the error.</summary>

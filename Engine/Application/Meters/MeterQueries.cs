@@ -8,13 +8,15 @@ using OpsConsole.Gis.Topology;
 
 namespace OpsConsole.Engine.Application.Meters;
 
-/// <summary>The read side of one meter: what correlation knows of it, its place in the network, its latest events; and the unmapped-meter work queue.</summary>
-public sealed class MeterQueries(CorrelationService correlation, TopologyState topology, EventStore events, LastGaspIndex gasps, IOptions<CorrelationOptions> options)
+/// <summary>The read side of one meter: what correlation knows of it, its place in the network, its latest events; the unmapped-meter work queue; the chronic false gaspers.</summary>
+public sealed class MeterQueries(CorrelationService correlation, TopologyState topology, EventStore events, LastGaspIndex gasps, IOptions<CorrelationOptions> options,
+    IOptions<VerificationOptions> verification)
 {
     /// <summary>The meter by id or GUID; null when neither the network nor correlation knows it.</summary>
     public async Task<MeterView?> FindAsync(string meterIdOrGuid, int lastEvents, CancellationToken cancellationToken = default)
     {
-        var (status, tests) = await correlation.QueryAsync(c => (c.MeterStatusOf(meterIdOrGuid), c.TestResultsOf(meterIdOrGuid)), cancellationToken).ConfigureAwait(false);
+        var (status, tests, mute) = await correlation.QueryAsync(
+            c => (c.MeterStatusOf(meterIdOrGuid), c.TestResultsOf(meterIdOrGuid), c.MuteOf(meterIdOrGuid)), cancellationToken).ConfigureAwait(false);
         if (status is null)
         {
             return null;
@@ -22,7 +24,18 @@ public sealed class MeterQueries(CorrelationService correlation, TopologyState t
 
         var net = topology.Current;
         var feature = net.TryGetMeter(status.Guid, out int m) ? net[m] : null;
-        return new MeterView(status, feature, events.ByMeter(status.Guid, lastEvents), tests);
+        return new MeterView(status, feature, events.ByMeter(status.Guid, lastEvents), tests, mute);
+    }
+
+    /// <summary>
+    /// Chronic false gaspers: the meters whose outages were cleared as false positives at least
+    /// <c>Verification:ChronicClears</c> times in the last <c>Verification:ChronicDays</c> days (engine time), most first,
+    /// each with its mute in force.
+    /// </summary>
+    public Task<IReadOnlyList<ChronicMeter>> ChronicAsync(CancellationToken cancellationToken = default)
+    {
+        var o = verification.Value;
+        return correlation.QueryAsync(c => c.ChronicMeters(o.ChronicClears, TimeSpan.FromDays(o.ChronicDays)), cancellationToken);
     }
 
     /// <summary>
@@ -65,5 +78,5 @@ public sealed class MeterQueries(CorrelationService correlation, TopologyState t
     }
 }
 
-/// <summary>One meter: its correlation status, its network feature (null when not in the network), newest events first, test results.</summary>
-public sealed record MeterView(MeterStatus Status, TopologyFeature? Feature, IReadOnlyList<RecordedEvent> LastEvents, IReadOnlyList<DateTimeOffset> TestResults);
+/// <summary>One meter: its correlation status, its network feature (null when not in the network), newest events first, test results, its mute in force.</summary>
+public sealed record MeterView(MeterStatus Status, TopologyFeature? Feature, IReadOnlyList<RecordedEvent> LastEvents, IReadOnlyList<DateTimeOffset> TestResults, MeterMute? Mute);

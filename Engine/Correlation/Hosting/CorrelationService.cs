@@ -392,7 +392,7 @@ public sealed partial class CorrelationService : IHostedService, IAcceptedEventS
     /// <summary>Processes one event and remembers it as the position of the next action when it counted.</summary>
     private void Take(OutageCorrelator c, RecordedEvent e)
     {
-        if (c.Process(e) is EventDisposition.Correlated or EventDisposition.TestRecorded)
+        if (c.Process(e) is EventDisposition.Correlated or EventDisposition.TestRecorded or EventDisposition.Muted) // a muted gasp counts: an unmute after it must replay after it
         {
             _lastTaken = e.Key;
         }

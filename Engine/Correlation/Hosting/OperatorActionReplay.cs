@@ -18,6 +18,8 @@ public static class OperatorActionReplay
             OperatorAction.RestoreKind => correlator.RestoreManually(action.OutageId ?? "", action.Actor, action.Note ?? "", action.At),
             OperatorAction.ClearKind => correlator.Clear(action.OutageId ?? "", action.Actor, action.At, action.Note),
             OperatorAction.NestKind => correlator.NestNow(action.OutageId ?? "", (action.Meter ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries), action.Actor, action.At),
+            OperatorAction.MuteKind => correlator.Mute(action.Meter ?? "", action.Actor, action.Note ?? "", new DateTimeOffset(action.UntilTicks, TimeSpan.Zero), action.At),
+            OperatorAction.UnmuteKind => correlator.Unmute(action.Meter ?? "", action.Actor, action.At),
             _ => CorrelationResult.Fail($"unknown operator action '{action.Kind}'"),
         };
     }

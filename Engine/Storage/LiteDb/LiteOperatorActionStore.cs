@@ -41,6 +41,11 @@ public sealed class LiteOperatorActionStore(LiteStore store) : IOperatorActionSt
         Optional(doc, "Transformer", a.Transformer);
         Optional(doc, "Crew", a.Crew);
         Optional(doc, "Note", a.Note);
+        if (a.UntilTicks != 0)
+        {
+            doc["UntilTicks"] = a.UntilTicks;
+        }
+
         if (a.AfterEvent is not null)
         {
             doc["AfterEvent"] = a.AfterEvent;
@@ -68,6 +73,7 @@ public sealed class LiteOperatorActionStore(LiteStore store) : IOperatorActionSt
         Transformer = Text(doc, "Transformer"),
         Crew = Text(doc, "Crew"),
         Note = Text(doc, "Note"),
+        UntilTicks = doc["UntilTicks"].IsInt64 ? doc["UntilTicks"].AsInt64 : 0,
         AfterEvent = doc["AfterEvent"].IsBinary ? doc["AfterEvent"].AsBinary : null,
     };
 
