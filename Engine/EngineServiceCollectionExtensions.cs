@@ -52,7 +52,7 @@ public static class EngineServiceCollectionExtensions
                 hes.WarmupMs > 0 ? () => IngestWarmup.RunAsync(validation, TimeSpan.FromMilliseconds(hes.WarmupMs)) : null,
                 correlation.WarmupMs > 0 ? () => CorrelationWarmup.Run(correlation, TimeSpan.FromMilliseconds(correlation.WarmupMs)) : null);
         });
-        services.AddHostedService(sp => sp.GetRequiredService<StartupWarmup>()); // first: the warm-ups run beside the network's load
+        services.AddHostedService(sp => new StartEarly(sp.GetRequiredService<StartupWarmup>().Begin)); // first: the warm-ups run beside the network's load
         services.AddHostedService(sp => new StartEarly(sp.GetRequiredService<CorrelationService>().BeginCheckpointRead)); // and so does the checkpoint's read
         services.AddHostedService<TopologyBootstrapper>();
         services.AddIngest();

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-
 namespace OpsConsole.Engine.Hosting;
 
 /// <summary>
@@ -9,8 +7,8 @@ namespace OpsConsole.Engine.Hosting;
 /// its index), so on a two-core server the warm-ups use the other core instead of adding their 1.5–2.5 s to every start
 /// after it. The listener and the correlation loop each wait for their own warm-up before taking live work.
 /// </summary>
-/// <remarks>Registered as the first hosted service; a host that does not start it still gets the warm-ups, at their first request.</remarks>
-public sealed class StartupWarmup : IHostedService
+/// <remarks>Begun by the first hosted service (<see cref="StartEarly"/>); a host that does not begin it still gets the warm-ups, at their first request.</remarks>
+public sealed class StartupWarmup
 {
     private readonly Lazy<(Task<WarmupResult?> Ingest, Task<WarmupResult?> Correlation)> _runs;
 
@@ -36,11 +34,6 @@ public sealed class StartupWarmup : IHostedService
     /// <summary>The correlation engine's warm-up (started if it was not); null when it is configured off.</summary>
     public Task<WarmupResult?> Correlation => _runs.Value.Correlation;
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = _runs.Value;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Starts both warm-ups (the first of them; the other follows it) without waiting for them.</summary>
+    public void Begin() => _ = _runs.Value;
 }

@@ -89,18 +89,10 @@ public sealed class LiteTopologySnapshotFileTests : StoreContract<LiteTopologySt
         return (new LiteTopologyStore(lite, TimeProvider.System), lite);
     }
 
-    private static List<TopologyFeature> Network(int meters) =>
-    [
-        CorrelationNetwork.Element(ElementKind.Substation, "S1", null),
-        CorrelationNetwork.Element(ElementKind.Feeder, "F1", "S1"),
-        CorrelationNetwork.Element(ElementKind.Transformer, "T1", "F1"),
-        .. Enumerable.Range(1, meters).Select(n => CorrelationNetwork.Meter(n, "T1")),
-    ];
-
     [Fact]
     public async Task ARestart_ReadsTheFileNamedByTheSnapshotsHash_OwnerOnly()
     {
-        Open().Save(Network(3), "a");
+        Open().Save(TopologyStoreContract.Network(3), "a");
 
         var loaded = await Reopen().LoadNetworkAsync();
 
@@ -118,7 +110,7 @@ public sealed class LiteTopologySnapshotFileTests : StoreContract<LiteTopologySt
     [Fact]
     public async Task ADamagedFile_IsNotUsed_TheDatabasesCopyIs_AndTheFileIsWrittenAgain()
     {
-        Open().Save(Network(3), "a");
+        Open().Save(TopologyStoreContract.Network(3), "a");
         string file = Assert.Single(Directory.GetFiles(Copies));
         var bytes = File.ReadAllBytes(file);
         bytes[^10] ^= 0x5A; // in the payload: the header still names it, its SHA-256 no longer matches
@@ -138,10 +130,10 @@ public sealed class LiteTopologySnapshotFileTests : StoreContract<LiteTopologySt
     public async Task AFileOfAnotherNetwork_UnderTheNameInForce_IsNotUsed()
     {
         var store = Open();
-        store.Save(Network(2), "a");
+        store.Save(TopologyStoreContract.Network(2), "a");
         string first = Assert.Single(Directory.GetFiles(Copies));
         var older = File.ReadAllBytes(first);
-        store.Save(Network(4), "b");
+        store.Save(TopologyStoreContract.Network(4), "b");
         string current = Directory.GetFiles(Copies).Single(f => f != first);
         File.WriteAllBytes(current, older); // a stale copy where the one in force should be
 
@@ -155,9 +147,9 @@ public sealed class LiteTopologySnapshotFileTests : StoreContract<LiteTopologySt
     public async Task AMissingFile_IsWrittenFromTheDatabase_AndSavesKeepOnlyTheNetworksInForceAndBefore()
     {
         var store = Open();
-        store.Save(Network(1), "a");
-        store.Save(Network(2), "b");
-        store.Save(Network(3), "c");
+        store.Save(TopologyStoreContract.Network(1), "a");
+        store.Save(TopologyStoreContract.Network(2), "b");
+        store.Save(TopologyStoreContract.Network(3), "c");
         Assert.Equal(2, Directory.GetFiles(Copies).Length); // c in force, b before it; a's copy went
 
         Assert.True(store.RollBack());

@@ -7,7 +7,8 @@ namespace OpsConsole.Engine.Tests.Storage.Contracts;
 /// <summary>What every <see cref="ITopologyStore"/> must honour.</summary>
 public abstract class TopologyStoreContract : StoreContract<ITopologyStore>
 {
-    private static List<TopologyFeature> Network(int meters) =>
+    /// <summary>A substation, a feeder, a transformer and <paramref name="meters"/> meters under it.</summary>
+    internal static List<TopologyFeature> Network(int meters) =>
     [
         CorrelationNetwork.Element(ElementKind.Substation, "S1", null),
         CorrelationNetwork.Element(ElementKind.Feeder, "F1", "S1"),
