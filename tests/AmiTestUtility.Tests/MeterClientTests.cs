@@ -56,7 +56,9 @@ public sealed class MeterClientTests : IAsyncLifetime
         var meter = fleet.Meters[0];
         meter.Behaviour!.PoweredUpAt = time.GetUtcNow().AddSeconds(-3600);
         meter.Behaviour.VoltageMv = 239_500;
-        await using var client = Client();
+        // An ACK timeout far above a cold first exchange (JIT of client and simulator): one transmission means the client
+        // did not retransmit without cause; at 200 ms a busy CI run saw the first answer arrive after a retransmission.
+        await using var client = Client(ackTimeoutMs: 5_000);
 
         var reading = await client.ReadStatusAsync(Target(meter));
 
