@@ -109,7 +109,7 @@ public sealed partial class UdpIngestService(
 
         var context = _context;
         _loops.Add(Task.Factory.StartNew(() => journal.Run(context), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        _loops.Add(Task.Run(() => indexer.RunAsync(context.Time, _stopping.Token), CancellationToken.None)); // on stop, pending indexing is left to the next start's recovery
+        _loops.Add(Task.Factory.StartNew(() => indexer.Run(context.Time, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)); // on stop, pending indexing is left to the next start's recovery
         _dropBaseline = KernelDrops.Read(LocalEndPoint!.Port) ?? 0;
         _purge = _context.Time.CreateTimer(_ =>
         {

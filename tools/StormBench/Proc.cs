@@ -144,6 +144,6 @@ internal static class ThreadCpu
         after.ToDictionary(kv => kv.Key, kv => Math.Max(0, kv.Value - before.GetValueOrDefault(kv.Key)), StringComparer.Ordinal);
 
     private static string Group(string name) => name.StartsWith("hes-receive", StringComparison.Ordinal) ? "hes-receive (all)"
-        : name.StartsWith(".NET TP Worker", StringComparison.Ordinal) ? ".NET TP Worker (pool: indexer, web)"
+        : name.StartsWith(".NET TP Worker", StringComparison.Ordinal) ? ".NET TP Worker (pool: web, timers)"
         : name;
 }
