@@ -50,11 +50,11 @@ public sealed partial class EventIndexer
         telemetry.ObserveIndexQueue(() => QueueDepth);
     }
 
-    /// <summary>Journaled batches waiting to be indexed.</summary>
-    public int QueueDepth => _queue.Reader.Count;
-
-    /// <summary>Journaled events waiting to be indexed.</summary>
-    public long QueuedEvents => Interlocked.Read(ref _queuedEvents);
+    /// <summary>
+    /// Journaled events waiting to be indexed. Counted here: the single-reader unbounded channel cannot count its
+    /// items (its Count throws, which silently dropped the gauge from /metrics).
+    /// </summary>
+    public int QueueDepth => (int)Interlocked.Read(ref _queuedEvents);
 
     /// <summary>Queues a committed batch (copied); when <see cref="QueueCapacityEvents"/> would be passed the batch is left to the journal and logged.</summary>
     internal void Enqueue(List<RecordedEvent> events)
@@ -68,7 +68,7 @@ public sealed partial class EventIndexer
         Interlocked.Add(ref _queuedEvents, events.Count);
     }
 
-    /// <summary>No more batches: <see cref="RunAsync"/> returns once it has indexed what is queued.</summary>
+    /// <summary>No more batches: <see cref="Run"/> returns once it has indexed what is queued.</summary>
     internal void Complete() => _queue.Writer.TryComplete();
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed class IngestTelemetry : IDisposable
     /// <summary>Accepted events waiting for the journal (<see cref="JournalWriter.QueueDepth"/>).</summary>
     public const string JournalQueue = "opsconsole.ingest.journal.queue.depth";
 
-    /// <summary>Journaled batches waiting to be indexed (<see cref="EventIndexer.QueueDepth"/>).</summary>
+    /// <summary>Journaled events waiting to be indexed (<see cref="EventIndexer.QueueDepth"/>).</summary>
     public const string IndexQueue = "opsconsole.ingest.index.queue.depth";
 
     /// <summary>The ingest's activities: <c>journal.append</c> and <c>index</c>.</summary>
@@ -56,7 +56,7 @@ public sealed class IngestTelemetry : IDisposable
             HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
         });
         _meter.CreateObservableGauge(JournalQueue, () => _journalDepth(), "{event}", "Accepted events waiting for the journal");
-        _meter.CreateObservableGauge(IndexQueue, () => _indexDepth(), "{batch}", "Journaled batches waiting to be indexed");
+        _meter.CreateObservableGauge(IndexQueue, () => _indexDepth(), "{event}", "Journaled events waiting to be indexed");
     }
 
     /// <summary>The meter, for listeners that want to tell this host's instruments from another's (<see cref="Meter.Scope"/>).</summary>

@@ -21,24 +21,40 @@ public sealed class IngestThreadPriorityTests
         var ingest = host.Get<UdpIngestService>();
         Assert.True(ingest.IsListening);
 
+        // Other test classes' hosts run in this process too: every ingest thread of each kind must agree.
         var threads = Threads();
-        var indexer = Assert.Single(threads, t => t.Name == "hes-indexer");
+        var indexers = threads.Where(t => t.Name == "hes-indexer").ToList();
         var receivers = threads.Where(t => t.Name.StartsWith("hes-receive", StringComparison.Ordinal)).ToList();
+        var journals = threads.Where(t => t.Name == "hes-journal").ToList();
+        Assert.NotEmpty(indexers);
         Assert.NotEmpty(receivers);
-        var journal = Assert.Single(threads, t => t.Name == "hes-journal");
+        Assert.NotEmpty(journals);
 
         int process = Nice(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(process + EventIndexer.Niceness, indexer.Nice);
+        Assert.All(indexers, i => Assert.Equal(process + EventIndexer.Niceness, i.Nice));
         Assert.All(receivers, r => Assert.Equal(process, r.Nice));
-        Assert.Equal(process, journal.Nice);
+        Assert.All(journals, j => Assert.Equal(process, j.Nice));
     }
 
-    private static List<(string Name, int Nice)> Threads() =>
-        [.. Directory.GetDirectories("/proc/self/task").Select(dir =>
+    /// <summary>The process's threads now; a thread pool thread may end between listing and reading: it is skipped.</summary>
+    private static List<(string Name, int Nice)> Threads()
+    {
+        var threads = new List<(string Name, int Nice)>();
+        foreach (string dir in Directory.GetDirectories("/proc/self/task"))
         {
-            string name = File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n');
-            return (name, Nice("self/task/" + Path.GetFileName(dir)));
-        })];
+            try
+            {
+                string name = File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n');
+                threads.Add((name, Nice("self/task/" + Path.GetFileName(dir))));
+            }
+            catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
+            {
+                // ended meanwhile: the ingest threads live as long as the host, so none of them
+            }
+        }
+
+        return threads;
+    }
 
     /// <summary>Field 19 of /proc/…/stat (after the parenthesised command, which may hold spaces).</summary>
     private static int Nice(string proc)
