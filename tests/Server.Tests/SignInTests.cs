@@ -125,6 +125,68 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.DoesNotContain(audit, e => (e.Detail ?? "").Contains("not-the-password", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Issue 14 item 5: a locked account showed "Failed sign-ins 0". Through the real sign-in endpoint, the lockout's own
+    /// write keeps the count, refused attempts while locked add nothing, and the users page an admin opens (over HTTP,
+    /// as rendered) shows the count and the lockout's end.
+    /// </summary>
+    [Fact]
+    public async Task LockedAccount_KeepsItsFailedSignInCount_AndTheUsersPageShowsItWithTheLockoutEnd()
+    {
+        var users = _host.Get<UserStore>();
+        users.TryCreate("dana", Roles.Dispatcher, "dispatch-shift-7!", mustChangePassword: false, DateTime.UtcNow);
+        users.TryCreate("ada", Roles.Admin, "admin-shift-night-1!", mustChangePassword: false, DateTime.UtcNow);
+        using var guesser = new Browser(_host.BaseAddress);
+        for (int i = 1; i <= SignInService.MaxFailures; i++)
+        {
+            await guesser.SignInAsync("dana", "not-the-password");
+        }
+
+        var refused = await guesser.SignInAsync("dana", "dispatch-shift-7!"); // locked: refused, not counted
+        Assert.Contains("error=locked", refused.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+        var stored = users.Find("dana")!;
+        Assert.Equal(SignInService.MaxFailures, stored.FailedSignIns);
+        Assert.NotNull(stored.LockedUntil);
+        var listed = _host.Get<OpsConsole.Engine.Application.Users.IUserAccounts>().All().Single(u => u.Name == "dana");
+        Assert.Equal((SignInService.MaxFailures, stored.LockedUntil), (listed.FailedSignIns, listed.LockedUntil?.UtcDateTime));
+
+        using var admin = new Browser(_host.BaseAddress);
+        Assert.Equal("/map", (await admin.SignInAsync("ada", "admin-shift-night-1!")).Headers.Location!.OriginalString);
+        string html = await admin.Http.GetStringAsync("/admin/users");
+        string row = html.Split("<tr", StringSplitOptions.None).Single(r => r.Contains(">dana<", StringComparison.Ordinal));
+        string lockedUntil = stored.LockedUntil!.Value.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Matches($"data-label=\"Failed\"[^>]*>\\s*{SignInService.MaxFailures}\\s*<", row);
+        Assert.Matches($"data-label=\"Locked until\"[^>]*>\\s*{System.Text.RegularExpressions.Regex.Escape(lockedUntil)}\\s*<", row);
+    }
+
+    /// <summary>
+    /// The other half of issue 14 item 5: an admin's password reset cleared the user's count and lockout (the users page
+    /// showed "Failed sign-ins 0", not locked), but the lockout of the address the user signs in from stayed, so the
+    /// temporary password was refused as "locked" for up to 15 minutes. A reset clears the lockout everywhere, as Unlock does.
+    /// </summary>
+    [Fact]
+    public async Task PasswordReset_OfALockedAccount_LetsTheUserSignInFromTheLockedAddress()
+    {
+        var users = _host.Get<UserStore>();
+        users.TryCreate("dana", Roles.Dispatcher, "dispatch-shift-7!", mustChangePassword: false, DateTime.UtcNow);
+        using var browser = new Browser(_host.BaseAddress);
+        for (int i = 1; i <= SignInService.MaxFailures; i++)
+        {
+            await browser.SignInAsync("dana", "not-the-password");
+        }
+
+        var ada = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "ada"), new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, Roles.Admin)], "test"));
+        var reset = await _host.Get<OpsConsole.Console.Server.Security.Administration.UserAdministration>().ResetPasswordAsync(ada, "dana", "127.0.0.1");
+        Assert.True(reset.Succeeded, reset.Error);
+        Assert.Equal((0, null), (users.Find("dana")!.FailedSignIns, users.Find("dana")!.LockedUntil));
+
+        var signIn = await browser.SignInAsync("dana", reset.TemporaryPassword!);
+
+        Assert.Equal("/account/password", signIn.Headers.Location!.OriginalString);
+    }
+
     [Fact]
     public async Task Dispatcher_SignedIn_Gets403OnAnAdminCall()
     {

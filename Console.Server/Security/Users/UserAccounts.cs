@@ -34,6 +34,7 @@ public sealed class UserAccounts(UserStore users, SignInThrottle throttle) : IUs
         }
 
         users.SetTemporaryPassword(user, password);
+        throttle.Forget(user.Name); // the reset clears the lockout of every address, not only the user's record (as Unlock)
         return user.Name;
     }
 

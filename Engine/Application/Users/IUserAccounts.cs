@@ -16,7 +16,10 @@ public interface IUserAccounts
     /// <summary>Clears the lockout and failure counts (every address may try again); the stored name, or null when there is no such user.</summary>
     string? Unlock(string name);
 
-    /// <summary>Sets a temporary password that must be changed and signs the user out everywhere; the stored name, or null when there is no such user.</summary>
+    /// <summary>
+    /// Sets a temporary password that must be changed, clears the lockout and failure counts as <see cref="Unlock"/> does
+    /// (every address may try again), and signs the user out everywhere; the stored name, or null when there is no such user.
+    /// </summary>
     string? SetTemporaryPassword(string name, string password);
 
     /// <summary>
