@@ -31,6 +31,7 @@ public static partial class ConfigurationPreflight
         (StorageOptions.Section, typeof(StorageOptions)),
         (ValidationOptions.Section, typeof(ValidationOptions)),
         (CorrelationOptions.Section, typeof(CorrelationOptions)),
+        (VerificationOptions.Section, typeof(VerificationOptions)),
         (RetentionOptions.Section, typeof(RetentionOptions)),
         (TlsOptions.Section, typeof(TlsOptions)),
         (ForwardedHeadersSettings.Section, typeof(ForwardedHeadersSettings)),
@@ -56,7 +57,65 @@ public static partial class ConfigurationPreflight
             CheckObject(configuration.GetSection(section), type, errors, warnings);
         }
 
+        CheckUrls(configuration, errors);
+        errors.AddRange(CheckLogging(configuration).Errors);
         return new Result(errors, warnings);
+    }
+
+    /// <summary>
+    /// The logging levels (<c>Logging:LogLevel:*</c> and each provider's <c>Logging:&lt;provider&gt;:LogLevel:*</c>), which
+    /// are read while the host is built, before <see cref="RunAsync"/> can run. Pure.
+    /// </summary>
+    public static Result CheckLogging(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var logging = configuration.GetSection("Logging");
+        foreach (var levels in logging.GetChildren().Where(c => c.Key.Equals("LogLevel", StringComparison.OrdinalIgnoreCase))
+            .Concat(logging.GetChildren().Select(p => p.GetSection("LogLevel"))))
+        {
+            foreach (var level in levels.GetChildren())
+            {
+                if (level.Value is { } value && !Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
+                {
+                    errors.Add($"{level.Path} = '{value}': {Expected(typeof(LogLevel))}");
+                }
+            }
+        }
+
+        return new Result(errors, []);
+    }
+
+    /// <summary>Throws the <see cref="OptionsValidationException"/> <see cref="RunAsync"/> throws, when there are errors.</summary>
+    public static void ThrowIfInvalid(IReadOnlyList<string> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException("configuration", typeof(object), errors);
+        }
+    }
+
+    /// <summary>The addresses to listen on (<c>urls</c>, <c>Kestrel:Endpoints:*:Url</c>): each one Kestrel can read.</summary>
+    private static void CheckUrls(IConfiguration configuration, List<string> errors)
+    {
+        var urls = new List<(string Key, string Url)>();
+        if (configuration["urls"] is { Length: > 0 } list)
+        {
+            urls.AddRange(list.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => ("urls", u)));
+        }
+
+        urls.AddRange(configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Where(e => e["Url"] is { Length: > 0 }).Select(e => (e.GetSection("Url").Path, e["Url"]!)));
+        foreach (var (key, url) in urls)
+        {
+            try
+            {
+                _ = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                errors.Add($"{key} = '{url}': expected an address to listen on, such as http://0.0.0.0:8080 or https://*:443");
+            }
+        }
     }
 
     /// <summary>
@@ -90,10 +149,11 @@ public static partial class ConfigurationPreflight
             }
         }
 
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationException("configuration", typeof(object), errors);
-        }
+        ThrowIfInvalid(errors);
+
+        // Every other option class validated at start (ValidateOnStart), so that none is first checked while the host
+        // starts, after the data folder and the master key were made.
+        services.GetService<IStartupValidator>()?.Validate();
 
         // A first start imports the network file: read and validate it now, before the data folder exists.
         var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -74,6 +74,57 @@ public class ServerProcessStartupTests
         Assert.Contains("S404", outcome.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Values that used to be checked only while the host started (after the data folder and the master key were made),
+    /// or while it was built, with the host's "Hosting failed to start" stack trace in the log or .NET's on stderr.
+    /// </summary>
+    [Theory]
+    [InlineData("--Verification:ChronicClears=-1", "invalid configuration: Verification:ChronicClears = -1: must be from 1 to 1000")]
+    [InlineData("--Verification:ChronicClears=abc", "invalid configuration: Verification:ChronicClears = 'abc': expected a whole number")]
+    [InlineData("--urls=notaurl", "invalid configuration: urls = 'notaurl': expected an address to listen on")]
+    [InlineData("--Logging:LogLevel:Default=Loud", "invalid configuration: Logging:LogLevel:Default = 'Loud': expected one of Trace, Debug")]
+    public async Task ServerProcess_WithAValueCheckedAtStartOrBuild_ExitsWithCode2OneLineAndNothingOnDisk(string setting, string expected)
+    {
+        using var folder = new TempFolder();
+
+        var outcome = await RunServer(folder.Path, "--Hes:Port=0", setting);
+
+        AssertRefusedCleanly(outcome, folder.Path, expected);
+        Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task ServerProcess_WithADataFolderThatCannotBeMade_NamesStoragePath_WithoutAStackTrace()
+    {
+        using var folder = new TempFolder();
+        var blocker = Path.Combine(folder.Path, "a-file");
+        File.WriteAllText(blocker, "not a folder");
+        var storage = Path.Combine(blocker, "data"); // under a file: cannot be made
+
+        var outcome = await RunServer(folder.Path, "--Hes:Port=0", $"--Storage:Path={storage}");
+
+        AssertRefusedCleanly(outcome, folder.Path, $"Storage:Path = '{storage}': cannot be used (");
+    }
+
+    [Fact]
+    public async Task ServerProcess_WhenItsHttpPortIsTaken_SaysSoInOneLine_WithoutAStackTrace()
+    {
+        using var folder = new TempFolder();
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+
+        var outcome = await RunServer(folder.Path, "--Hes:Port=0", $"--urls=http://127.0.0.1:{port}");
+
+        // Not a bad value: the data folder of a valid configuration may have been made before the port was tried.
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal($"OpsConsole cannot start: urls: Failed to bind to address http://127.0.0.1:{port}: address already in use. Another process listens there: give a free port (--urls or Kestrel:Endpoints).",
+            outcome.Stderr.Trim());
+        Assert.DoesNotContain("   at ", outcome.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", outcome.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", outcome.Stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void UnknownKeysInTheConsolesSections_AreWarnedAboutWithTheKeysTheSectionHas()
     {
