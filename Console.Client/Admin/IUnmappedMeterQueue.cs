@@ -19,8 +19,9 @@ public interface IUnmappedMeterQueue
 /// <summary>The first meters of the queue and how many there are in all.</summary>
 public sealed record UnmappedQueue(IReadOnlyList<UnmappedMeterRow> Meters, int Total);
 
-/// <summary>One unmapped meter: its open Unknown outage, its last event, its suggestions best first.</summary>
-public sealed record UnmappedMeterRow(string Id, Guid Guid, string? UnknownOutageId, DateTimeOffset? LastEventAt, IReadOnlyList<SuggestionRow> Suggestions);
+/// <summary>One unmapped meter: its open Unknown outage, its last event, its suggestions best first, its mute in force if an admin muted it.</summary>
+public sealed record UnmappedMeterRow(string Id, Guid Guid, string? UnknownOutageId, DateTimeOffset? LastEventAt, IReadOnlyList<SuggestionRow> Suggestions,
+    OpsConsole.Console.Client.Meters.MeterMuteView? Mute = null);
 
 /// <summary>One suggested transformer with its evidence.</summary>
 public sealed record SuggestionRow(string Transformer, double Score, double? DistanceM, int CoTimedMeters, string Reason);

@@ -13,6 +13,11 @@ public interface INetworkMapSource
     ElementDetails? GetDetails(string id);
 
     /// <summary>
+    /// <see cref="GetDetails"/> with what only correlation knows of a meter: its mute in force (<see cref="ElementDetails.Mute"/>).
+    /// </summary>
+    Task<ElementDetails?> GetDetailsAsync(string id) => Task.FromResult(GetDetails(id));
+
+    /// <summary>
     /// The folder of the map's feed, relative to the page: opsmap.js reads <c>summary.json</c> there first, then the
     /// network by area and level of detail from <c>tiles/{z}/{x}/{y}.json</c>.
     /// </summary>
@@ -25,7 +30,7 @@ public interface INetworkMapSource
 /// <summary>Counts per kind of the network in force.</summary>
 public sealed record NetworkSummary(string Name, int Substations, int Feeders, int Devices, int Transformers, int Meters, int Lines, int UnmappedMeters);
 
-/// <summary>An element as shown in the details panel.</summary>
+/// <summary>An element as shown in the details panel; <paramref name="Mute"/> for a meter an admin muted.</summary>
 public sealed record ElementDetails(
     string Id,
     string Kind,
@@ -37,7 +42,8 @@ public sealed record ElementDetails(
     int CriticalCustomersBelow,
     int TransformersBelow,
     IReadOnlyList<ElementLink> Upstream,
-    IReadOnlyList<KeyValuePair<string, string>> Attributes);
+    IReadOnlyList<KeyValuePair<string, string>> Attributes,
+    OpsConsole.Console.Client.Meters.MeterMuteView? Mute = null);
 
 /// <summary>A reference to another element, for the upstream chain.</summary>
 public sealed record ElementLink(string Id, string Kind, string? Name);

@@ -128,8 +128,8 @@ public enum BoardActions
 /// <summary>A transition or event in an outage's life.</summary>
 public sealed record TimelineEntry(DateTimeOffset At, string What, string Actor, string? Note);
 
-/// <summary>A customer behind the failed element.</summary>
-public sealed record OutageMeter(string Id, bool Reported, bool Down, bool Critical);
+/// <summary>A customer behind the failed element; <paramref name="Mute"/> when an admin muted it (its last gasps join no outage).</summary>
+public sealed record OutageMeter(string Id, bool Reported, bool Down, bool Critical, OpsConsole.Console.Client.Meters.MeterMuteView? Mute = null);
 
 public sealed record BoardActionResult(bool Succeeded, string? Error)
 {

@@ -87,7 +87,7 @@ public partial class MapPage
     [JSInvokable]
     public async Task SelectElement(string id)
     {
-        _selected = Source.GetDetails(id);
+        _selected = await Source.GetDetailsAsync(id);
         _notFound = _selected is null ? id : null;
         if (_selected is not null && _map is not null)
         {

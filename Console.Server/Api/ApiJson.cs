@@ -37,6 +37,15 @@ public static class ApiJson
         };
     }
 
+    /// <summary>api.md <c>mute</c>: a meter's mute in force (when, until when, by whom, why), or null when it is not muted.</summary>
+    public static object? Mute(MeterMute? mute) => mute is null ? null : new
+    {
+        at = mute.At.UtcDateTime,
+        until = mute.Until.UtcDateTime,
+        by = mute.Actor,
+        reason = mute.Reason,
+    };
+
     /// <summary>An RFC 7807 validation problem (400) naming the field.</summary>
     public static IResult FieldProblem(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: $"{field}: {message}");

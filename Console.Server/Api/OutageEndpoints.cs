@@ -44,6 +44,7 @@ public static class OutageEndpoints
                     reported = m.Reported,
                     state = m.Down ? "Down" : "Up",
                     lastEvent = m.LastEvent is { } e ? ApiJson.Event(e) : null,
+                    mute = ApiJson.Mute(m.Mute),
                 });
                 return Results.Json(new { outage = ApiJson.Outage(outage), meters, history = outage.History.Select(h => new { from = h.From?.ToString(), state = h.State.ToString(), at = h.At.UtcDateTime, h.Actor, h.Note }) });
             })
@@ -84,6 +85,7 @@ public static class OutageEndpoints
                     guid = m.Guid,
                     unknownOutageId = m.OutageId,
                     lastEventAt = m.LastEventAt?.UtcDateTime,
+                    mute = ApiJson.Mute(m.Mute),
                 }));
             })
             .RequireAuthorization(Roles.ReadPolicy);
@@ -160,7 +162,7 @@ public static class OutageEndpoints
                         capacitor = newest?.Flags.HasFlag(EventFlags.CapacitorLow) ?? false,
                         signal = newest?.Flags.HasFlag(EventFlags.SignalLow) ?? false,
                     },
-                    mute = Mute(meter.Mute),
+                    mute = ApiJson.Mute(meter.Mute),
                     lastEvents = meter.LastEvents.Select(ApiJson.Event),
                     testResults = meter.TestResults.Select(t => t.UtcDateTime),
                 });
@@ -203,7 +205,7 @@ public static class OutageEndpoints
                     guid = c.Guid,
                     clears = c.Clears,
                     lastClearAt = c.LastClearAt.UtcDateTime,
-                    mute = Mute(c.Mute),
+                    mute = ApiJson.Mute(c.Mute),
                 })))
             .RequireAuthorization(Roles.ReadPolicy);
 
@@ -222,7 +224,7 @@ public static class OutageEndpoints
 
                 // The one mute (MeterCommands.MuteAsync): admin only, validated, audited once whatever the door.
                 var result = await meters.MuteAsync(actors.Of(http), id, body?.Reason, until, ct);
-                return MuteAnswer(id, result, () => Results.Json(new { meter = id, mute = Mute(result.Value) }));
+                return MuteAnswer(id, result, () => Results.Json(new { meter = id, mute = ApiJson.Mute(result.Value) }));
             })
             .RequireAuthorization(Roles.ReadPolicy); // the admin role: MeterCommands
 
@@ -242,14 +244,6 @@ public static class OutageEndpoints
         CommandStatus.Invalid => ApiJson.FieldProblem(result.Field ?? "id", result.Error ?? "invalid"),
         _ when result.Error?.StartsWith("no meter", StringComparison.Ordinal) == true => ApiJson.NotFound(result.Error),
         _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Meter {id}: not done", detail: result.Error),
-    };
-
-    private static object? Mute(MeterMute? mute) => mute is null ? null : new
-    {
-        at = mute.At.UtcDateTime,
-        until = mute.Until.UtcDateTime,
-        by = mute.Actor,
-        reason = mute.Reason,
     };
 
     public sealed record MuteBody(string? Reason, string? Until);

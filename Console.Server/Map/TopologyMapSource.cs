@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OpsConsole.Console.Client.Map;
+using OpsConsole.Console.Server.Meters;
+using OpsConsole.Engine.Application.Meters;
 using OpsConsole.Engine.Storage;
 using OpsConsole.Engine.Topology;
 using OpsConsole.Gis.Topology;
@@ -9,7 +11,8 @@ using OpsConsole.Gis.Topology;
 namespace OpsConsole.Console.Server.Map;
 
 /// <summary>Adapts the network in force to what the console's map pages ask for.</summary>
-public sealed class TopologyMapSource(TopologyState state, ITopologyStore store, IOptions<MapOptions> options) : INetworkMapSource
+/// <remarks>A meter's mute comes from correlation (<paramref name="meters"/>; none without it).</remarks>
+public sealed class TopologyMapSource(TopologyState state, ITopologyStore store, IOptions<MapOptions> options, MeterQueries? meters = null) : INetworkMapSource
 {
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<NetworkTopology, NetworkSummary> _summaries = [];
 
@@ -33,6 +36,17 @@ public sealed class TopologyMapSource(TopologyState state, ITopologyStore store,
 
         return new NetworkSummary(NameOf(t), t.CountOf(ElementKind.Substation), t.CountOf(ElementKind.Feeder), t.CountOf(ElementKind.Device),
             t.CountOf(ElementKind.Transformer), t.MeterCount, t.CountOf(ElementKind.Line), unmapped);
+    }
+
+    public async Task<ElementDetails?> GetDetailsAsync(string id)
+    {
+        var details = GetDetails(id);
+        if (details is not { Kind: "meter" } || meters is null)
+        {
+            return details;
+        }
+
+        return details with { Mute = (await meters.MuteOfAsync(details.Id).ConfigureAwait(false)).ToView() };
     }
 
     public ElementDetails? GetDetails(string id)

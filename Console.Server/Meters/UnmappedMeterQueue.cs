@@ -22,7 +22,8 @@ public sealed class UnmappedMeterQueue(MeterQueries queries, MeterCommands comma
         {
             var suggestions = await queries.SuggestAsync(m.MeterId).ConfigureAwait(false) ?? [];
             rows.Add(new UnmappedMeterRow(m.MeterId, m.Guid, m.OutageId, m.LastEventAt,
-                [.. suggestions.Select(s => new SuggestionRow(s.Transformer, s.Score, s.DistanceM, s.CoTimedMeters, s.Reason))]));
+                [.. suggestions.Select(s => new SuggestionRow(s.Transformer, s.Score, s.DistanceM, s.CoTimedMeters, s.Reason))],
+                m.Mute.ToView()));
         }
 
         return new UnmappedQueue(rows, all.Count);

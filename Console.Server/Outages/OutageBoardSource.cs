@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using OpsConsole.Engine.Application.Power;
 using OpsConsole.Console.Client.Outages;
+using OpsConsole.Console.Server.Meters;
 using OpsConsole.Console.Server.Security;
 using OpsConsole.Engine.Application;
 using OpsConsole.Engine.Application.Meters;
@@ -227,7 +228,7 @@ public sealed class OutageBoardSource : IHostedService, IDisposable
             t.From is null ? $"created, {t.State}" : t.From == t.State ? t.State.ToString() : $"{t.From} → {t.State}",
             t.Actor,
             t.Note)).ToArray();
-        var meters = detail.Meters.Select(m => new OutageMeter(m.MeterId, m.Reported, m.Down, m.Critical)).ToArray();
+        var meters = detail.Meters.Select(m => new OutageMeter(m.MeterId, m.Reported, m.Down, m.Critical, m.Mute.ToView())).ToArray();
         return new OutageDetail(Row(detail.Row), outage.Explanation, outage.ParentOutageId, timeline, meters, Allowed(outage.State));
     }
 

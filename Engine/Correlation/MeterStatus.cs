@@ -11,6 +11,7 @@ namespace OpsConsole.Engine.Correlation;
 /// <param name="LastEventCode">The last correlated event (power down, power up, test power down).</param>
 /// <param name="LastEventAt">Its receive time.</param>
 /// <param name="OutageId">The open outage it is down in, if any.</param>
+/// <param name="Mute">The admin's mute in force at engine time (<see cref="OutageCorrelator.Mute"/>), if any: shown wherever the meter is.</param>
 public sealed record MeterStatus(
     string MeterId,
     Guid Guid,
@@ -19,4 +20,5 @@ public sealed record MeterStatus(
     bool IsDown,
     MeterEventCode? LastEventCode,
     DateTimeOffset? LastEventAt,
-    string? OutageId);
+    string? OutageId,
+    MeterMute? Mute = null);

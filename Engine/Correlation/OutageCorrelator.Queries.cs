@@ -160,7 +160,8 @@ public sealed partial class OutageCorrelator
             down,
             _lastEventTicks[m] != 0 ? _lastCode[m] : null,
             _lastEventTicks[m] != 0 ? At(_lastEventTicks[m]) : null,
-            _meterOutage[m] >= 0 ? _outages[_meterOutage[m]].Id : null);
+            _meterOutage[m] >= 0 ? _outages[_meterOutage[m]].Id : null,
+            IsMuted(m, _now) ? _mutes[m] : null);
     }
 
     /// <summary>Receive times of the meter's test power-downs (event code 231), oldest first.</summary>

@@ -210,4 +210,55 @@ public sealed class MeterMuteApiTests : IAsyncLifetime
         Assert.Equal(["action-refused", "outage-action-failed", "outage-action-failed", "outage-action"], AuditSince(before).Select(r => r.Action));
         Assert.Equal("ada", AuditSince(before)[^1].User);
     }
+
+    [Fact]
+    public async Task MutedMeter_IsShownWhereverTheMeterIs_OutageDetailWorkQueueAndMap_UntilUnmuted()
+    {
+        // M1 and M3 under T1 go down: T1's outage lists M1, M2 (silent) and M3. M9 is mapped to no transformer.
+        await PowerDown(1, 1);
+        await PowerDown(3, 1);
+        var o = await WaitForOutage(o => o.ReportingMeterIds.Contains("M1") && o.ReportingMeterIds.Contains("M3"));
+        var until = DateTimeOffset.UtcNow.AddDays(7);
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/meters/M2/mute", AdminKey, new { reason = "cleared 3 times", until = until.ToString("O") })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/meters/M9/mute", AdminKey, new { reason = "bad capacitor", until = until.ToString("O") })).Status);
+        var (_, m2) = await Send(HttpMethod.Get, "/api/meters/M2", DispatcherKey);
+        string by = m2.GetProperty("mute").GetProperty("by").GetString()!;
+        string text = $"Muted until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC — cleared 3 times (by {by})";
+
+        // REST: the outage's meter list and the work queue carry the mute as /api/meters/{id} does.
+        var (_, detail) = await Send(HttpMethod.Get, $"/api/outages/{o.Id}", DispatcherKey);
+        var meters = detail.GetProperty("meters").EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!);
+        Assert.Equal("cleared 3 times", meters["M2"].GetProperty("mute").GetProperty("reason").GetString());
+        Assert.Equal(by, meters["M2"].GetProperty("mute").GetProperty("by").GetString());
+        Assert.Equal(JsonValueKind.Null, meters["M1"].GetProperty("mute").ValueKind);
+        var (_, queue) = await Send(HttpMethod.Get, "/api/meters?mapped=false", DispatcherKey);
+        var m9 = queue.EnumerateArray().Single(m => m.GetProperty("id").GetString() == "M9");
+        Assert.Equal("bad capacitor", m9.GetProperty("mute").GetProperty("reason").GetString());
+
+        // The pages' sources: the outage detail's meters, the map's meter details, the work queue's rows.
+        await using (var scope = _host.App.Services.CreateAsyncScope())
+        {
+            var board = scope.ServiceProvider.GetRequiredService<OpsConsole.Console.Client.Outages.IOutageBoardSource>();
+            var shown = (await board.GetDetailAsync(o.Id))!.Meters.ToDictionary(m => m.Id);
+            Assert.Equal(text, shown["M2"].Mute?.Text);
+            Assert.Null(shown["M1"].Mute);
+            var map = scope.ServiceProvider.GetRequiredService<OpsConsole.Console.Client.Map.INetworkMapSource>();
+            Assert.Equal(text, (await map.GetDetailsAsync("M2"))!.Mute?.Text);
+            Assert.Null((await map.GetDetailsAsync("M3"))!.Mute);
+            Assert.Null((await map.GetDetailsAsync("T1"))!.Mute);
+            var ada = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "ada"), new Claim(ClaimTypes.Role, "admin")], "test"));
+            var row = (await scope.ServiceProvider.GetRequiredService<IUnmappedMeterQueue>().LoadAsync(ada, 100)).Meters.Single(m => m.Id == "M9");
+            Assert.StartsWith($"Muted until {until.UtcDateTime:yyyy-MM-dd HH:mm} UTC — bad capacitor (by ", row.Mute?.Text, StringComparison.Ordinal);
+        }
+
+        // Unmuted: gone from every view.
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Delete, "/api/meters/M2/mute", AdminKey)).Status);
+        var (_, after) = await Send(HttpMethod.Get, $"/api/outages/{o.Id}", DispatcherKey);
+        Assert.All(after.GetProperty("meters").EnumerateArray().Where(m => m.GetProperty("id").GetString() == "M2"),
+            m => Assert.Equal(JsonValueKind.Null, m.GetProperty("mute").ValueKind));
+        await using (var scope = _host.App.Services.CreateAsyncScope())
+        {
+            Assert.Null((await scope.ServiceProvider.GetRequiredService<OpsConsole.Console.Client.Map.INetworkMapSource>().GetDetailsAsync("M2"))!.Mute);
+        }
+    }
 }

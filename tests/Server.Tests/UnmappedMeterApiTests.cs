@@ -93,8 +93,9 @@ public sealed class UnmappedMeterApiTests : IAsyncLifetime
     {
         var queue = await Json(HttpMethod.Get, "/api/meters?mapped=false");
         var m9 = Assert.Single(queue.EnumerateArray());
-        Assert.Equal(["id", "guid", "unknownOutageId", "lastEventAt"], m9.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "guid", "unknownOutageId", "lastEventAt", "mute"], m9.EnumerateObject().Select(p => p.Name));
         Assert.Equal(("M9", JsonValueKind.Null), (m9.GetProperty("id").GetString(), m9.GetProperty("unknownOutageId").ValueKind));
+        Assert.Equal(JsonValueKind.Null, m9.GetProperty("mute").ValueKind); // not muted
 
         // M9 goes down with two of T1's three meters (one meter clock instant, as when T1 fails).
         var instant = DateTimeOffset.UtcNow;

@@ -27,6 +27,10 @@ public sealed class MeterQueries(CorrelationService correlation, TopologyState t
         return new MeterView(status, feature, events.ByMeter(status.Guid, lastEvents), tests, mute);
     }
 
+    /// <summary>The meter's mute in force (engine time), or null: none, lifted, expired, or no such meter.</summary>
+    public Task<MeterMute?> MuteOfAsync(string meterIdOrGuid, CancellationToken cancellationToken = default) =>
+        correlation.QueryAsync(c => c.MuteOf(meterIdOrGuid), cancellationToken);
+
     /// <summary>
     /// Chronic false gaspers: the meters whose outages were cleared as false positives at least
     /// <c>Verification:ChronicClears</c> times in the last <c>Verification:ChronicDays</c> days (engine time), most first,

@@ -50,7 +50,8 @@ public sealed class OutageQueries(IOutageFeed feed, CorrelationService correlati
             reported.Contains(m.MeterId),
             m.IsDown,
             net.TryGetElement(m.MeterId, out int e) && net[e].Critical == true,
-            last is not null && last.TryGetValue(m.Guid, out var ev) ? ev : null)).ToArray();
+            last is not null && last.TryGetValue(m.Guid, out var ev) ? ev : null,
+            m.Mute)).ToArray();
         return new OutageDetailView(Row(outage, Places(net)), meters);
     }
 

@@ -18,7 +18,8 @@ public sealed record OutageRowView(Outage Outage, string? DeviceName, string? Fe
 /// <param name="Down">Not powered up since its last gasp.</param>
 /// <param name="Critical">Marked critical in the network.</param>
 /// <param name="LastEvent">Its latest stored event, when asked for (REST), else null.</param>
-public sealed record OutageMeterView(string MeterId, Guid Guid, bool Reported, bool Down, bool Critical, RecordedEvent? LastEvent);
+/// <param name="Mute">Its mute in force, if any: its last gasps are stored but take no part in correlation.</param>
+public sealed record OutageMeterView(string MeterId, Guid Guid, bool Reported, bool Down, bool Critical, RecordedEvent? LastEvent, MeterMute? Mute = null);
 
 /// <summary>One outage with every customer behind it (timeline: <see cref="Outage.History"/>).</summary>
 public sealed record OutageDetailView(OutageRowView Row, IReadOnlyList<OutageMeterView> Meters);

@@ -33,6 +33,24 @@ public class CorrelationMuteTests
     }
 
     [Fact]
+    public void MeterStatus_CarriesTheMuteInForce_InEveryListThatShowsTheMeter_UntilItEnds()
+    {
+        _feed.Gasp(1, 100);
+        _feed.Gasp(2, 100);
+        _feed.Advance(5000);
+        var o = Assert.Single(Engine.ActiveOutages());
+        Engine.Mute("M2", "ada", "noisy", Feed.At(60_000), Feed.At(5000));
+
+        Assert.Equal(("ada", "noisy"), (Engine.MeterStatusOf("M2")!.Mute!.Actor, Engine.MeterStatusOf("M2")!.Mute!.Reason));
+        Assert.Equal(["M2"], Engine.MetersOf(o.Id).Where(m => m.Mute is not null).Select(m => m.MeterId));
+        Assert.Null(Engine.MeterStatusOf("M1")!.Mute);
+
+        _feed.Advance(60_000); // the end is exclusive: ended
+        Assert.Null(Engine.MeterStatusOf("M2")!.Mute);
+        Assert.All(Engine.MetersOf(o.Id), m => Assert.Null(m.Mute));
+    }
+
+    [Fact]
     public void MutedMetersGasp_JoinsNoOpenOutage()
     {
         Engine.Mute("M3", "ada", "noisy", Feed.At(3_600_000), Feed.At(0));
