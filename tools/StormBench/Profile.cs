@@ -62,6 +62,8 @@ internal static class Profile
             }
 
             using var processor = new DatagramProcessor(host.Service.Context, cipherCacheCapacity: OpsConsole.Engine.Ingest.UdpIngestService.CipherSlotsPerWorker);
+            using var sampler = new AllocationSampler();
+            sampler.Start();
             long alloc0 = GC.GetAllocatedBytesForCurrentThread();
             int persisted = 0;
             var sw = Stopwatch.StartNew();
@@ -76,8 +78,15 @@ internal static class Profile
 
             sw.Stop();
             long alloc = GC.GetAllocatedBytesForCurrentThread() - alloc0;
+            var types = sampler.Stop();
             Print("  same, product cache (4096 slots >= meters)", sw.Elapsed, second.Frames.Length,
                 $"{alloc / (double)second.Frames.Length:F0} B allocated/datagram, to persist {persisted:N0}");
+            long sampled = Math.Max(1, types.Sum(t => t.Bytes));
+            foreach (var (type, bytes) in types.Take(12))
+            {
+                System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    {bytes * (alloc / (double)sampled) / second.Frames.Length,7:F0} B/datagram  {type}"));
+            }
         }
 
         var store = host.Services.GetRequiredService<EventStore>();

@@ -81,6 +81,23 @@ public sealed class DatagramProcessorTests
         Assert.Equal(1, f.Stats.Snapshot().Gateways["127.0.0.1"].Received);
     }
 
+    [Fact]
+    public async Task Process_EventsFromGatewaysInTurn_EachRecordsItsOwnSource()
+    {
+        // The source text is kept per endpoint by the worker: alternating gateways must never get each other's.
+        await using var f = new ProcessingFixture();
+        var sources = new[] { Gateway, new IPEndPoint(IPAddress.Parse("127.0.0.2"), 40001), new IPEndPoint(IPAddress.Parse("::ffff:127.0.0.1"), 40002) };
+        var recorded = new List<string>();
+        for (uint i = 1; i <= 6; i++)
+        {
+            var result = f.Process(EventFrame(CoapType.NonConfirmable, (ushort)i, i, Event(Meter1, eventId: i)), sources[(i - 1) % 3]);
+            Assert.Equal(DatagramOutcome.Persist, result.Outcome);
+            recorded.Add(result.Event!.Source);
+        }
+
+        Assert.Equal(["127.0.0.1:40001", "127.0.0.2:40001", "127.0.0.1:40002", "127.0.0.1:40001", "127.0.0.2:40001", "127.0.0.1:40002"], recorded);
+    }
+
     [Theory]
     [InlineData("127.0.0.1", true)]
     [InlineData("::ffff:127.0.0.5", true)]
