@@ -14,6 +14,7 @@ internal sealed class BenchOptions
     public int DurationSeconds { get; private set; } // > 0: soak mode
     public int TransitAllowanceMs { get; private set; } = 600_000;
     public int Senders { get; private set; } = 1;
+    public bool SendEach { get; private set; } // one send(2) per datagram instead of sendmmsg(2) batches
     public bool Profile { get; private set; }
     public bool NoWarmup { get; private set; }
     public bool Server { get; private set; } // out of process: start the console, send from here, read /api/stats
@@ -42,6 +43,7 @@ internal sealed class BenchOptions
                 case "--duration": o.DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--transit-ms": o.TransitAllowanceMs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--senders": o.Senders = Math.Clamp(int.Parse(Next(), CultureInfo.InvariantCulture), 1, 2); break;
+                case "--send-each": o.SendEach = true; break;
                 case "-h" or "--help":
                     System.Console.WriteLine("""
                         dotnet run -c Release --project tools/StormBench -- [options]
@@ -52,6 +54,8 @@ internal sealed class BenchOptions
                           --con-every K     every K-th event is a CON latency probe (default 100)
                           --reps R          repetitions, each with a fresh server and journal (default 3)
                           --senders 1|2     sender threads (default 1)
+                          --send-each       one send(2) per datagram (default on Linux: each due burst in sendmmsg(2)
+                                            batches of up to 64 per socket, so the sender takes less of the cores)
                           --transit-ms MS   Validation:TransitAllowanceMs given to the host (default 600000)
                           --duration S      soak mode: flood for S seconds with fresh counters, memory every 10 s
                           --profile         stage costs: Process, journal, index, socket shell (no full run)

@@ -100,7 +100,7 @@ static async Task<RepResult> RunRepetitionAsync(BenchOptions o, string topology,
     {
         var socks = Enumerable.Range(0, storm.Sockets).Select(_ => Storm.Connect(bare.EndPoint)).ToArray();
         using var probe = Storm.Connect(bare.EndPoint);
-        var sent = storm.Send(socks, probe, null, o.Rate, o.Senders);
+        var sent = storm.Send(socks, probe, null, o.Rate, o.Senders, o.SendEach);
         WaitQuiet(() => bare.Count, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
         long received = bare.Count;
         double seconds = (Math.Max(bare.LastTicks, sent.LastTicks) - sent.FirstTicks) / (double)Stopwatch.Frequency;
@@ -123,7 +123,7 @@ static async Task<RepResult> RunRepetitionAsync(BenchOptions o, string topology,
     using var listener = new ProbeListener(host.Target, storm.Probes);
     var nonSockets = Enumerable.Range(0, storm.Sockets).Select(_ => Storm.Connect(host.Target)).ToArray();
     SendResult result = default;
-    var sender = Task.Factory.StartNew(() => result = storm.Send(nonSockets, listener.Socket, listener.SendTicks, o.Rate, o.Senders), TaskCreationOptions.LongRunning);
+    var sender = Task.Factory.StartNew(() => result = storm.Send(nonSockets, listener.Socket, listener.SendTicks, o.Rate, o.Senders, o.SendEach), TaskCreationOptions.LongRunning);
 
     long lastAccepted = -1, lastProcessed = -1;
     long lastAcceptedGrowth = Stopwatch.GetTimestamp(), lastActivity = lastAcceptedGrowth;

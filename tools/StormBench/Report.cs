@@ -68,7 +68,7 @@ internal static class Report
         sb.AppendLine("=== StormBench: authenticated last gasps (NON, code 1) into the real head-end over loopback ===");
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"events/rep {o.Events:N0} over {meters:N0} meters; rate {(o.Rate > 0 ? o.Rate.ToString("N0", CultureInfo.InvariantCulture) + "/s paced" : "as fast as possible")}; " +
-            $"senders {o.Senders}; CON probe every {(o.ConEvery > 0 ? o.ConEvery.ToString(CultureInfo.InvariantCulture) : "- (--nons)")}; reps {reps.Count} (fresh server + journal each); start-up warm-up {(o.NoWarmup ? "off" : "on")}"));
+            $"senders {o.Senders} ({(o.SendEach || !MultiSend.Supported ? "send(2) each" : "sendmmsg(2) batches")}); CON probe every {(o.ConEvery > 0 ? o.ConEvery.ToString(CultureInfo.InvariantCulture) : "- (--nons)")}; reps {reps.Count} (fresh server + journal each); start-up warm-up {(o.NoWarmup ? "off" : "on")}"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"cores {Environment.ProcessorCount}; net.core.rmem_max {Proc.RmemMax()}; SO_RCVBUF as reported (Linux doubles it): product {first.ProductBuffer:N0}, bare {first.BareBuffer:N0} (8 MiB requested)"));
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,

@@ -108,7 +108,7 @@ internal static partial class ServerBench
             using var listener = new ProbeListener(target, storm.Probes);
             var sockets = Enumerable.Range(0, storm.Sockets).Select(_ => Storm.Connect(target)).ToArray();
             SendResult sent = default;
-            var sender = Task.Factory.StartNew(() => sent = storm.Send(sockets, listener.Socket, listener.SendTicks, o.Rate, o.Senders),
+            var sender = Task.Factory.StartNew(() => sent = storm.Send(sockets, listener.Socket, listener.SendTicks, o.Rate, o.Senders, o.SendEach),
                 TaskCreationOptions.LongRunning);
 
             // Poll the server's own counters; done when every datagram it received has an outcome and

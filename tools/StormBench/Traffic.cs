@@ -46,9 +46,14 @@ internal sealed class Storm
         return s;
     }
 
-    /// <summary>Sends every frame to <paramref name="target"/> from <paramref name="threads"/> threads, paced at <paramref name="rate"/> per second when &gt; 0.</summary>
-    public SendResult Send(Socket[] sockets, Socket probe, long[]? probeSendTicks, double rate, int threads)
+    /// <summary>
+    /// Sends every frame to <paramref name="target"/> from <paramref name="threads"/> threads, paced at <paramref name="rate"/> per
+    /// second when &gt; 0; the NONs of each due burst in <c>sendmmsg</c> batches per socket (<see cref="MultiSend"/>) unless
+    /// <paramref name="eachAlone"/> or the platform has none. CON probes always go alone, timed.
+    /// </summary>
+    public SendResult Send(Socket[] sockets, Socket probe, long[]? probeSendTicks, double rate, int threads, bool eachAlone = false)
     {
+        bool batched = !eachAlone && MultiSend.Supported;
         long first = long.MaxValue, last = 0, sent = 0, errors = 0;
         var workers = new Thread[threads];
         using var go = new Barrier(threads);
@@ -57,6 +62,8 @@ internal sealed class Storm
             int me = t;
             workers[t] = new Thread(() =>
             {
+                using var batch = batched ? new MultiSend(sockets) : null;
+                batch?.Pin(Frames);
                 go.SignalAndWait();
                 long start = Stopwatch.GetTimestamp();
                 double ticksPerDatagram = rate > 0 ? Stopwatch.Frequency * threads / rate : 0;
@@ -73,6 +80,7 @@ internal sealed class Storm
                         long wait = due - Stopwatch.GetTimestamp();
                         if (wait > Stopwatch.Frequency / 1000)
                         {
+                            batch?.FlushAll(); // what is due goes out before the pause
                             Thread.Sleep((int)(wait * 1000 / Stopwatch.Frequency));
                         }
                     }
@@ -80,12 +88,18 @@ internal sealed class Storm
                     int r = Route[i];
                     try
                     {
-                        if (r >= 0)
+                        if (r >= 0 && batch is not null)
+                        {
+                            batch.Add(r, Frames[i]);
+                            continue; // counted when sent
+                        }
+                        else if (r >= 0)
                         {
                             sockets[r].Send(Frames[i]);
                         }
                         else
                         {
+                            batch?.FlushAll(); // the probe's time is its own, not the queue's
                             if (probeSendTicks is not null)
                             {
                                 probeSendTicks[-(r + 1)] = Stopwatch.GetTimestamp();
@@ -100,6 +114,13 @@ internal sealed class Storm
                     {
                         myErrors++;
                     }
+                }
+
+                if (batch is not null)
+                {
+                    batch.FlushAll();
+                    mySent += batch.Sent;
+                    myErrors += batch.Errors;
                 }
 
                 long end = Stopwatch.GetTimestamp();
